@@ -1,0 +1,185 @@
+//! The chart model, serialized exactly as Helm stores it inside a release record.
+//!
+//! A release record holds the chart without its subcharts (Helm's `Chart.dependencies`
+//! is not serialized); `dependencies` here is the loaded tree and is skipped by serde.
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A loaded chart: metadata, templates, default values, other files and loaded subcharts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Chart {
+    /// Contents of `Chart.yaml`.
+    pub metadata: Metadata,
+    /// Contents of `Chart.lock` (or `requirements.lock`), kept as data.
+    #[serde(default)]
+    pub lock: Option<Value>,
+    /// Files under `templates/`, named relative to the chart root (`templates/x.yaml`).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub templates: Vec<ChartFile>,
+    /// Parsed `values.yaml` (numbers from YAML are `f64`, as in Helm).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub values: Map<String, Value>,
+    /// Raw `values.schema.json`, if any (Helm serializes `[]byte` as base64).
+    #[serde(default, with = "base64_opt")]
+    pub schema: Option<Vec<u8>>,
+    /// Every other file (README, `files/…`, `crds/…`), for `.Files`.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub files: Vec<ChartFile>,
+    /// Loaded subcharts (from `charts/`), in load order. Never serialized, as in Helm.
+    #[serde(skip)]
+    pub dependencies: Vec<Chart>,
+}
+
+/// A file of a chart: path relative to the chart root, and its bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartFile {
+    /// Path relative to the chart root, with `/` separators.
+    pub name: String,
+    /// File contents (base64 in Helm's JSON).
+    #[serde(with = "base64_bytes")]
+    pub data: Vec<u8>,
+}
+
+/// `Chart.yaml`, with Helm's JSON field names.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    /// Chart name.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Project home page.
+    pub home: String,
+    /// Source URLs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub sources: Vec<String>,
+    /// SemVer 2 chart version.
+    pub version: String,
+    /// One-line description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Search keywords.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub keywords: Vec<String>,
+    /// Maintainers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub maintainers: Vec<Maintainer>,
+    /// Icon URL.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub icon: String,
+    /// `v1` or `v2`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    /// Condition path (v1 `requirements.yaml` era).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub condition: String,
+    /// Tags (v1 era).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tags: String,
+    /// Version of the packaged application.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub app_version: String,
+    /// Whether the chart is deprecated.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+    /// Free-form annotations.
+    #[serde(default, skip_serializing_if = "indexmap::IndexMap::is_empty", deserialize_with = "null_as_default")]
+    pub annotations: indexmap::IndexMap<String, String>,
+    /// SemVer constraint on the Kubernetes version.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kube_version: String,
+    /// Declared dependencies (from `Chart.yaml`, or `requirements.yaml` for v1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub dependencies: Vec<Dependency>,
+    /// `application` or `library`.
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub chart_type: String,
+}
+
+/// A chart maintainer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Maintainer {
+    /// Name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// E-mail.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub email: String,
+    /// URL.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
+}
+
+/// A dependency declared in `Chart.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Dependency {
+    /// Chart name.
+    pub name: String,
+    /// Version constraint.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub version: String,
+    /// Repository URL (`file://…`, `https://…`, `oci://…`, or `@alias`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub repository: String,
+    /// Values path(s) that enable the dependency, comma-separated.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub condition: String,
+    /// Tags that enable the dependency.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub tags: Vec<String>,
+    /// Set by condition/tags processing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enabled: bool,
+    /// `import-values`: strings or `{child, parent}` maps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    pub import_values: Vec<Value>,
+    /// Name the subchart is known by in the parent.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub alias: String,
+}
+
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+mod base64_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(data: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(data))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = Option::<String>::deserialize(d)?.unwrap_or_default();
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
+mod base64_opt {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(data: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match data {
+            Some(bytes) => s.serialize_str(&STANDARD.encode(bytes)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(text) if !text.is_empty() => STANDARD
+                .decode(text)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+            _ => Ok(None),
+        }
+    }
+}
