@@ -448,10 +448,10 @@ fn resolve_plain(text: &str) -> Scalar {
                 return Scalar::Uint(u);
             }
         }
-        if is_yaml_float(&plain) {
-            if let Ok(f) = plain.parse::<f64>() {
-                return Scalar::Float(f);
-            }
+        if is_yaml_float(&plain)
+            && let Ok(f) = plain.parse::<f64>()
+        {
+            return Scalar::Float(f);
         }
     }
     Scalar::Str(text.to_string())
