@@ -18,6 +18,8 @@ use super::{Client, Error};
 
 /// How many group/version resource lists are fetched at once.
 const CONCURRENT_REQUESTS: usize = 8;
+/// Pause between discoveries in [`Discovery::wait_for`].
+const REDISCOVERY_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// One served kind: its REST resource and whether objects live in a namespace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +98,26 @@ impl Discovery {
         let mut discovery = Self::from_lists(group_versions, &lists);
         discovery.failed_groups = failed_groups;
         Ok(discovery)
+    }
+
+    /// Runs discovery until every `(apiVersion, kind)` in `kinds` resolves, for at most
+    /// `timeout`: after installing CRDs (Helm's `crds/`), the server takes a moment to serve
+    /// their group even once they are Established. On timeout, returns the last discovery
+    /// (whose [`Discovery::resolve`] then reports what is missing).
+    pub async fn wait_for(
+        client: &Client,
+        kinds: &[(&str, &str)],
+        timeout: std::time::Duration,
+    ) -> Result<Self, Error> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let discovery = Self::run(client).await?;
+            let complete = kinds.iter().all(|(v, k)| discovery.resolve(v, k).is_some());
+            if complete || tokio::time::Instant::now() >= deadline {
+                return Ok(discovery);
+            }
+            tokio::time::sleep(REDISCOVERY_INTERVAL).await;
+        }
     }
 
     /// Builds the mapping from already-fetched discovery documents: the served group/versions

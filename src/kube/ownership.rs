@@ -125,7 +125,9 @@ pub async fn check_ownership(
     policy: OwnershipPolicy,
 ) -> Result<Vec<ResourceKey>, Error> {
     let kube = client.kube();
-    let lives: Vec<Option<ObjectMeta>> = futures::stream::iter(resources)
+    // Futures built up front (not in a stream `map` closure) keep the returned future `Send`.
+    let gets: Vec<_> = resources
+        .iter()
         .map(|resource| async move {
             resource
                 .api(kube)
@@ -134,6 +136,8 @@ pub async fn check_ownership(
                 .map(|found| found.map(|partial| partial.metadata))
                 .map_err(|source| Error::request("get", resource.describe(), source))
         })
+        .collect();
+    let lives: Vec<Option<ObjectMeta>> = futures::stream::iter(gets)
         .buffered(CONCURRENT_REQUESTS)
         .try_collect()
         .await?;
@@ -141,14 +145,14 @@ pub async fn check_ownership(
     let mut existing = Vec::new();
     for (resource, live) in resources.iter().zip(lives) {
         let Some(meta) = live else { continue };
-        if policy == OwnershipPolicy::Check {
-            if let Some(reason) = ownership_problem(&meta, release_name, release_namespace) {
-                return Err(Error::Ownership {
-                    operation: adoption.word(),
-                    resource: resource.describe(),
-                    reason,
-                });
-            }
+        if policy == OwnershipPolicy::Check
+            && let Some(reason) = ownership_problem(&meta, release_name, release_namespace)
+        {
+            return Err(Error::Ownership {
+                operation: adoption.word(),
+                resource: resource.describe(),
+                reason,
+            });
         }
         existing.push(resource.key());
     }

@@ -101,10 +101,8 @@ fn deployment(v: &Value) -> Readiness {
     if at(v, &["spec", "paused"]).and_then(Value::as_bool) == Some(true) {
         return Readiness::Ready;
     }
-    if let Some((status, reason, message)) = condition(v, "Progressing") {
-        if status == "False" && reason == "ProgressDeadlineExceeded" {
-            return Readiness::Failed(message.to_owned());
-        }
+    if let Some(("False", "ProgressDeadlineExceeded", message)) = condition(v, "Progressing") {
+        return Readiness::Failed(message.to_owned());
     }
     if let Some(pending) = generation_observed(v) {
         return pending;

@@ -23,8 +23,12 @@ pub async fn wait_ready(
     timeout: Duration,
 ) -> Result<(), Error> {
     let deadline = tokio::time::Instant::now() + timeout;
-    let outcomes: Vec<Result<(), Pending>> = futures::stream::iter(resources)
+    // Futures built up front (not in a `map` closure) keep the returned future `Send`.
+    let waits: Vec<_> = resources
+        .iter()
         .map(|resource| wait_one(client, resource, deadline))
+        .collect();
+    let outcomes: Vec<Result<(), Pending>> = futures::stream::iter(waits)
         .buffer_unordered(CONCURRENT_WATCHES)
         .collect()
         .await;
@@ -49,8 +53,14 @@ enum Pending {
     Timeout(String),
 }
 
-fn judge(obj: Option<&DynamicObject>) -> Option<Readiness> {
-    let value = serde_json::to_value(obj?).unwrap_or(Value::Null);
+/// Readiness of a watched object. List and watch results may omit `apiVersion`/`kind`, so
+/// they are taken from the resource.
+fn judge(resource: &Resource, obj: Option<&DynamicObject>) -> Option<Readiness> {
+    let mut value = serde_json::to_value(obj?).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert("apiVersion".into(), Value::from(resource.api_version()));
+        map.insert("kind".into(), Value::from(resource.kind()));
+    }
     Some(readiness(&value))
 }
 
@@ -65,7 +75,10 @@ async fn wait_one(
     }
     let api = resource.api(client.kube());
     let settled = |obj: Option<&DynamicObject>| {
-        matches!(judge(obj), Some(Readiness::Ready | Readiness::Failed(_)))
+        matches!(
+            judge(resource, obj),
+            Some(Readiness::Ready | Readiness::Failed(_))
+        )
     };
     let watched = tokio::time::timeout_at(
         deadline,
@@ -73,7 +86,7 @@ async fn wait_one(
     )
     .await;
     match watched {
-        Ok(Ok(obj)) => match judge(obj.as_ref()) {
+        Ok(Ok(obj)) => match judge(resource, obj.as_ref()) {
             Some(Readiness::Failed(reason)) => Err(Pending::Failed(Error::Failed {
                 resource: resource.describe(),
                 reason,
@@ -86,7 +99,7 @@ async fn wait_one(
         })),
         Err(_) => {
             let why = match api.get_opt(resource.name()).await {
-                Ok(found) => match judge(found.as_ref()) {
+                Ok(found) => match judge(resource, found.as_ref()) {
                     Some(Readiness::Pending(why)) => why,
                     Some(_) => "became ready at the deadline".into(),
                     None => "not found".into(),
