@@ -6,10 +6,9 @@
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, Local, Utc};
-use serde::Serialize;
-
-use super::args::OutputFormat;
+use chrono::{DateTime, Local, TimeZone};
+#[cfg(test)]
+use chrono::Utc;
 
 /// A table in Helm's (uitable's) layout: every cell right-padded with spaces to its
 /// column's width, cells joined by a tab, rows by a newline.
@@ -66,14 +65,14 @@ impl Table {
 }
 
 /// Go's `time.ANSIC` layout (`Mon Jan _2 15:04:05 2006`) in local time.
-pub fn format_ansic(time: &DateTime<Utc>) -> String {
+pub fn format_ansic<Tz: TimeZone>(time: &DateTime<Tz>) -> String {
     time.with_timezone(&Local)
         .format("%a %b %e %H:%M:%S %Y")
         .to_string()
 }
 
 /// Go's `time.Time.String()` (`2006-01-02 15:04:05.999999999 -0700 MST`) in local time.
-pub fn format_go_time(time: &DateTime<Utc>) -> String {
+pub fn format_go_time<Tz: TimeZone>(time: &DateTime<Tz>) -> String {
     let local = time.with_timezone(&Local);
     let nanos = local.timestamp_subsec_nanos();
     let fraction = if nanos == 0 {
@@ -127,34 +126,28 @@ impl Printer {
     pub fn info(&self, text: &str) {
         eprintln!("{text}");
     }
-
-    /// Writes `value` as JSON (one line, as Go's encoder) or YAML, or `table()` for tables.
-    pub fn structured<T: Serialize>(
-        &self,
-        format: OutputFormat,
-        value: &T,
-        table: impl FnOnce() -> String,
-    ) -> anyhow::Result<()> {
-        let text = match format {
-            OutputFormat::Table => table(),
-            OutputFormat::Json => format!("{}\n", serde_json::to_string(value)?),
-            OutputFormat::Yaml => to_yaml(value)?,
-        };
-        self.out(&text)?;
-        Ok(())
-    }
-}
-
-/// YAML of a serializable value, as Helm's `-o yaml` prints it.
-pub fn to_yaml<T: Serialize>(value: &T) -> anyhow::Result<String> {
-    let json = serde_json::to_value(value)?;
-    let text = serde_yaml::to_string(&json)?;
-    Ok(text)
 }
 
 /// Prints an error the way Helm does: `Error: <message>` on stderr.
 pub fn print_error(error: &anyhow::Error) {
-    eprintln!("Error: {error:#}");
+    eprintln!("Error: {}", error_text(error));
+}
+
+/// The error chain joined by `: `, skipping causes whose text a previous message already
+/// contains (many errors embed their source in their own message).
+pub fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 #[cfg(test)]
