@@ -16,9 +16,12 @@ use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::rc::Rc;
 
-use super::lex::go_quote;
-use super::parse::{Arg, Branch, Builtin, Command, EngineFunc, FuncRef, FuncTable, Node, Pipe, Tree, TreeSet, parse};
+use super::funcs;
 use super::gofmt::{format_value, sprintf};
+use super::lex::go_quote;
+use super::parse::{
+    Arg, Branch, Builtin, Command, EngineFunc, FuncRef, FuncTable, Node, Pipe, Tree, TreeSet, parse,
+};
 use super::value::{FuncError, Value};
 
 /// Helm's marker pair around `required`/`fail` messages (`HELM_ERR_START…HELM_ERR_END`).
@@ -149,7 +152,12 @@ struct State<'e, 'a> {
 type Res<T> = Result<T, ExecError>;
 
 impl State<'_, '_> {
-    fn error(&self, pos: usize, context: &dyn fmt::Display, message: impl fmt::Display) -> ExecError {
+    fn error(
+        &self,
+        pos: usize,
+        context: &dyn fmt::Display,
+        message: impl fmt::Display,
+    ) -> ExecError {
         ExecError(format!(
             "template: {}: executing {} at <{}>: {}",
             self.tree.location(pos),
@@ -188,13 +196,22 @@ impl State<'_, '_> {
         Ok(Flow::Normal)
     }
 
-    fn walk_if_or_with(&mut self, dot: &Dot, b: &Branch, with: bool, out: &mut String) -> Res<Flow> {
+    fn walk_if_or_with(
+        &mut self,
+        dot: &Dot,
+        b: &Branch,
+        with: bool,
+        out: &mut String,
+    ) -> Res<Flow> {
         let mark = self.vars.len();
         let result = (|| {
             let value = self.eval_pipeline(dot, &b.pipe)?;
             if value.is_truthy() {
                 if with {
-                    let inner = Dot { value, iface: false };
+                    let inner = Dot {
+                        value,
+                        iface: false,
+                    };
                     self.walk_list(&inner, &b.list, out)
                 } else {
                     self.walk_list(dot, &b.list, out)
@@ -243,7 +260,9 @@ impl State<'_, '_> {
                         format!("can't use {n} to iterate over more than one variable"),
                     ));
                 }
-                (0..(*n).max(0)).map(|i| (Value::Nil, Value::Int(i))).collect()
+                (0..(*n).max(0))
+                    .map(|i| (Value::Nil, Value::Int(i)))
+                    .collect()
             }
             Value::Nil => Vec::new(),
             Value::Object(o) if o.entries().is_some() => o.entries().unwrap_or_default(),
@@ -309,7 +328,11 @@ impl State<'_, '_> {
     ) -> Res<()> {
         let context = format!("{{{{template {}}}}}", go_quote(name));
         let Some(tree) = self.env.find(name) else {
-            return Err(self.error(pos, &context, format!("template {} not defined", go_quote(name))));
+            return Err(self.error(
+                pos,
+                &context,
+                format!("template {} not defined", go_quote(name)),
+            ));
         };
         if self.depth >= MAX_EXEC_DEPTH {
             return Err(self.error(
@@ -325,7 +348,14 @@ impl State<'_, '_> {
         self.env.execute_tree(&tree, value, out, self.depth + 1)
     }
 
-    fn set_var(&mut self, pos: usize, ctx: &dyn fmt::Display, name: &str, value: Value, iface: bool) -> Res<()> {
+    fn set_var(
+        &mut self,
+        pos: usize,
+        ctx: &dyn fmt::Display,
+        name: &str,
+        value: Value,
+        iface: bool,
+    ) -> Res<()> {
         for var in self.vars.iter_mut().rev() {
             if &*var.name == name {
                 var.value = value;
@@ -381,14 +411,36 @@ impl State<'_, '_> {
         let first = &cmd.args[0];
         match first {
             Arg::Field { pos, idents } => {
-                return self.eval_field_chain(dot, dot.value.clone(), dot.iface, *pos, first, idents, &cmd.args, final_value);
+                return self.eval_field_chain(
+                    dot,
+                    dot.value.clone(),
+                    dot.iface,
+                    *pos,
+                    first,
+                    idents,
+                    &cmd.args,
+                    final_value,
+                );
             }
             Arg::Chain { pos, node, fields } => {
                 if matches!(node.as_ref(), Arg::Nil(_)) {
-                    return Err(self.error(*pos, first, format!("indirection through explicit nil in {first}")));
+                    return Err(self.error(
+                        *pos,
+                        first,
+                        format!("indirection through explicit nil in {first}"),
+                    ));
                 }
                 let receiver = self.eval_arg(dot, node)?;
-                return self.eval_field_chain(dot, receiver, false, *pos, first, fields, &cmd.args, final_value);
+                return self.eval_field_chain(
+                    dot,
+                    receiver,
+                    false,
+                    *pos,
+                    first,
+                    fields,
+                    &cmd.args,
+                    final_value,
+                );
             }
             Arg::Identifier { pos, name, func } => {
                 return self.eval_function(dot, *pos, name, *func, cmd, &cmd.args, final_value);
@@ -406,7 +458,16 @@ impl State<'_, '_> {
                     self.not_a_function(cmd, &final_value)?;
                     return Ok(value);
                 }
-                return self.eval_field_chain(dot, value, iface, *pos, first, fields, &cmd.args, final_value);
+                return self.eval_field_chain(
+                    dot,
+                    value,
+                    iface,
+                    *pos,
+                    first,
+                    fields,
+                    &cmd.args,
+                    final_value,
+                );
             }
             _ => {}
         }
@@ -425,9 +486,16 @@ impl State<'_, '_> {
         match arg {
             Arg::Dot(_) => Ok(dot.value.clone()),
             Arg::Nil(_) => Ok(Value::Nil),
-            Arg::Field { pos, idents } => {
-                self.eval_field_chain(dot, dot.value.clone(), dot.iface, *pos, arg, idents, &[], None)
-            }
+            Arg::Field { pos, idents } => self.eval_field_chain(
+                dot,
+                dot.value.clone(),
+                dot.iface,
+                *pos,
+                arg,
+                idents,
+                &[],
+                None,
+            ),
             Arg::Variable { pos, name, fields } => {
                 let (value, iface) = self.var(*pos, arg, name)?;
                 if fields.is_empty() {
@@ -442,12 +510,19 @@ impl State<'_, '_> {
                 v
             }
             Arg::Identifier { pos, name, func } => {
-                let cmd = Command { pos: *pos, args: Vec::new() };
+                let cmd = Command {
+                    pos: *pos,
+                    args: Vec::new(),
+                };
                 self.eval_function(dot, *pos, name, *func, &cmd, &[], None)
             }
             Arg::Chain { pos, node, fields } => {
                 if matches!(node.as_ref(), Arg::Nil(_)) {
-                    return Err(self.error(*pos, arg, format!("indirection through explicit nil in {arg}")));
+                    return Err(self.error(
+                        *pos,
+                        arg,
+                        format!("indirection through explicit nil in {arg}"),
+                    ));
                 }
                 let receiver = self.eval_arg(dot, node)?;
                 self.eval_field_chain(dot, receiver, false, *pos, arg, fields, &[], None)
@@ -476,8 +551,17 @@ impl State<'_, '_> {
             receiver = v;
             iface = i;
         }
-        self.eval_field(dot, &idents[n - 1], pos, node, args, final_value, receiver, iface)
-            .map(|(v, _)| v)
+        self.eval_field(
+            dot,
+            &idents[n - 1],
+            pos,
+            node,
+            args,
+            final_value,
+            receiver,
+            iface,
+        )
+        .map(|(v, _)| v)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -495,10 +579,18 @@ impl State<'_, '_> {
         let has_args = args.len() > 1 || final_value.is_some();
         match &receiver {
             Value::Nil if !iface => Ok((Value::Nil, false)),
-            Value::Nil => Err(self.error(pos, node, format!("nil pointer evaluating interface {{}}.{name}"))),
+            Value::Nil => Err(self.error(
+                pos,
+                node,
+                format!("nil pointer evaluating interface {{}}.{name}"),
+            )),
             Value::Map(map) => {
                 if has_args {
-                    return Err(self.error(pos, node, format!("{name} is not a method but has arguments")));
+                    return Err(self.error(
+                        pos,
+                        node,
+                        format!("{name} is not a method but has arguments"),
+                    ));
                 }
                 let value = map.borrow().get(name).cloned().unwrap_or(Value::Nil);
                 Ok((value, true))
@@ -514,7 +606,9 @@ impl State<'_, '_> {
                     }
                     return match object.call(name, &argv) {
                         Some(Ok(v)) => Ok((v, false)),
-                        Some(Err(e)) => Err(self.error(pos, node, format!("error calling {name}: {e}"))),
+                        Some(Err(e)) => {
+                            Err(self.error(pos, node, format!("error calling {name}: {e}")))
+                        }
                         None if object.field(name).is_some() => Err(self.error(
                             pos,
                             node,
@@ -528,7 +622,9 @@ impl State<'_, '_> {
                 }
                 match object.call(name, &[]) {
                     Some(Ok(v)) => Ok((v, false)),
-                    Some(Err(e)) => Err(self.error(pos, node, format!("error calling {name}: {e}"))),
+                    Some(Err(e)) => {
+                        Err(self.error(pos, node, format!("error calling {name}: {e}")))
+                    }
                     None => Err(self.cant_evaluate(pos, node, name, &receiver, iface)),
                 }
             }
@@ -536,16 +632,32 @@ impl State<'_, '_> {
         }
     }
 
-    fn cant_evaluate(&self, pos: usize, node: &Arg, name: &str, receiver: &Value, iface: bool) -> ExecError {
+    fn cant_evaluate(
+        &self,
+        pos: usize,
+        node: &Arg,
+        name: &str,
+        receiver: &Value,
+        iface: bool,
+    ) -> ExecError {
         let typ = if iface {
             "interface {}".to_string()
         } else {
             receiver.type_name()
         };
-        self.error(pos, node, format!("can't evaluate field {name} in type {typ}"))
+        self.error(
+            pos,
+            node,
+            format!("can't evaluate field {name} in type {typ}"),
+        )
     }
 
-    fn eval_args(&mut self, dot: &Dot, args: &[Arg], final_value: Option<Value>) -> Res<Vec<Value>> {
+    fn eval_args(
+        &mut self,
+        dot: &Dot,
+        args: &[Arg],
+        final_value: Option<Value>,
+    ) -> Res<Vec<Value>> {
         let mut argv = Vec::with_capacity(args.len());
         for arg in args.iter().skip(1) {
             argv.push(self.eval_arg(dot, arg)?);
@@ -567,12 +679,22 @@ impl State<'_, '_> {
         args: &[Arg],
         final_value: Option<Value>,
     ) -> Res<Value> {
-        let call_error = |s: &Self, e: &dyn fmt::Display| s.error(cmd.pos, cmd, format!("error calling {name}: {e}"));
-        let ident = Arg::Identifier { pos, name: name.to_string(), func };
+        let call_error = |s: &Self, e: &dyn fmt::Display| {
+            s.error(cmd.pos, cmd, format!("error calling {name}: {e}"))
+        };
+        let ident = Arg::Identifier {
+            pos,
+            name: name.to_string(),
+            func,
+        };
         let argc = args.len().saturating_sub(1) + usize::from(final_value.is_some());
         let want = |s: &Self, n: usize| -> Res<()> {
             if argc != n {
-                return Err(s.error(pos, &ident, format!("wrong number of args for {name}: want {n} got {argc}")));
+                return Err(s.error(
+                    pos,
+                    &ident,
+                    format!("wrong number of args for {name}: want {n} got {argc}"),
+                ));
             }
             Ok(())
         };
@@ -581,7 +703,10 @@ impl State<'_, '_> {
                 return Err(s.error(
                     pos,
                     &ident,
-                    format!("wrong number of args for {name}: want at least {n} got {}", args.len().saturating_sub(1)),
+                    format!(
+                        "wrong number of args for {name}: want at least {n} got {}",
+                        args.len().saturating_sub(1)
+                    ),
                 ));
             }
             Ok(())
@@ -604,12 +729,23 @@ impl State<'_, '_> {
             }
             FuncRef::Builtin(b) => {
                 match b {
-                    Builtin::Not | Builtin::Len | Builtin::Html | Builtin::Js | Builtin::Urlquery
-                        if matches!(b, Builtin::Not | Builtin::Len) => want(self, 1)?,
-                    Builtin::Lt | Builtin::Le | Builtin::Gt | Builtin::Ge | Builtin::Ne => want(self, 2)?,
-                    Builtin::Index | Builtin::Slice | Builtin::Eq | Builtin::Call | Builtin::Printf => {
-                        want_at_least(self, 1)?
+                    Builtin::Not
+                    | Builtin::Len
+                    | Builtin::Html
+                    | Builtin::Js
+                    | Builtin::Urlquery
+                        if matches!(b, Builtin::Not | Builtin::Len) =>
+                    {
+                        want(self, 1)?
                     }
+                    Builtin::Lt | Builtin::Le | Builtin::Gt | Builtin::Ge | Builtin::Ne => {
+                        want(self, 2)?
+                    }
+                    Builtin::Index
+                    | Builtin::Slice
+                    | Builtin::Eq
+                    | Builtin::Call
+                    | Builtin::Printf => want_at_least(self, 1)?,
                     _ => {}
                 }
                 let argv = self.eval_args(dot, args, final_value)?;
@@ -617,7 +753,15 @@ impl State<'_, '_> {
             }
             FuncRef::Pure(f) => {
                 let argv = self.eval_args(dot, args, final_value)?;
-                f(&argv).map_err(|e| call_error(self, &e))
+                f(&argv).map_err(|e| {
+                    // Go checks argument counts and types before calling, without the
+                    // `error calling` prefix.
+                    if funcs::is_argument_error(&e) {
+                        self.error(pos, &ident, &e)
+                    } else {
+                        call_error(self, &e)
+                    }
+                })
             }
             FuncRef::Engine(e) => {
                 match e {
@@ -705,10 +849,14 @@ impl State<'_, '_> {
         let set = match cached {
             Some(set) => set,
             None => {
-                let set = parse("gotpl", text, self.env.funcs)
-                    .map_err(|e| FuncError(format!("cannot parse template {}: {e}", go_quote(text))))?;
+                let set = parse("gotpl", text, self.env.funcs).map_err(|e| {
+                    FuncError(format!("cannot parse template {}: {e}", go_quote(text)))
+                })?;
                 let set = Rc::new(set);
-                self.env.tpl_cache.borrow_mut().insert(text.to_string(), set.clone());
+                self.env
+                    .tpl_cache
+                    .borrow_mut()
+                    .insert(text.to_string(), set.clone());
                 set
             }
         };
@@ -872,6 +1020,22 @@ fn go_index(item: &Value, indexes: &[Value]) -> Result<Value, FuncError> {
             Value::List(list) => list[index_arg(index, list.len())?].clone(),
             Value::String(s) => Value::Int(i64::from(s.as_bytes()[index_arg(index, s.len())?])),
             Value::Bytes(b) => Value::Int(i64::from(b[index_arg(index, b.len())?])),
+            Value::Object(o) if o.entries().is_some() => {
+                let entries = o.entries().unwrap_or_default();
+                match index {
+                    Value::Int(_) => entries[index_arg(index, entries.len())?].1.clone(),
+                    Value::String(key) => entries
+                        .into_iter()
+                        .find(|(k, _)| matches!(k, Value::String(s) if s == key))
+                        .map_or(Value::Nil, |(_, v)| v),
+                    other => {
+                        return Err(FuncError(format!(
+                            "value has type {}; should be string",
+                            other.type_name()
+                        )));
+                    }
+                }
+            }
             Value::Map(map) => match index {
                 Value::String(key) => map.borrow().get(&**key).cloned().unwrap_or(Value::Nil),
                 Value::Nil => {
@@ -900,7 +1064,10 @@ fn go_slice(item: &Value, indexes: &[Value]) -> Result<Value, FuncError> {
         return Err(FuncError("slice of untyped nil".into()));
     }
     if indexes.len() > 3 {
-        return Err(FuncError(format!("too many slice indexes: {}", indexes.len())));
+        return Err(FuncError(format!(
+            "too many slice indexes: {}",
+            indexes.len()
+        )));
     }
     let (len, cap) = match item {
         Value::List(l) => (l.len(), l.len()),
@@ -1011,7 +1178,9 @@ fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             b => {
                 let _ = write!(out, "%{b:02X}");
@@ -1030,6 +1199,7 @@ fn call_builtin(b: Builtin, argv: &[Value]) -> Result<Value, FuncError> {
             Value::List(l) => l.len(),
             Value::Map(m) => m.borrow().len(),
             Value::Bytes(b) => b.len(),
+            Value::Object(o) if o.entries().is_some() => o.entries().map_or(0, |e| e.len()),
             Value::Nil => {
                 return Err(FuncError(
                     "reflect: call of reflect.Value.Type on zero Value".into(),
@@ -1116,25 +1286,43 @@ mod tests {
 
     #[test]
     fn variables_from_pipelines_yield_nil_fields_quietly() {
-        assert_eq!(ok("{{ $x := .a }}[{{ $x.b }}]", serde_json::json!({})), "[<no value>]");
+        assert_eq!(
+            ok("{{ $x := .a }}[{{ $x.b }}]", serde_json::json!({})),
+            "[<no value>]"
+        );
     }
 
     #[test]
     fn range_over_map_is_sorted_with_key_and_value() {
         assert_eq!(
-            ok("{{ range $k, $v := . }}{{ $k }}={{ $v }};{{ end }}", serde_json::json!({"b": "2", "a": "1"})),
+            ok(
+                "{{ range $k, $v := . }}{{ $k }}={{ $v }};{{ end }}",
+                serde_json::json!({"b": "2", "a": "1"})
+            ),
             "a=1;b=2;"
         );
     }
 
     #[test]
     fn range_else_runs_for_empty_lists() {
-        assert_eq!(ok("{{ range .l }}x{{ else }}empty{{ end }}", serde_json::json!({"l": []})), "empty");
+        assert_eq!(
+            ok(
+                "{{ range .l }}x{{ else }}empty{{ end }}",
+                serde_json::json!({"l": []})
+            ),
+            "empty"
+        );
     }
 
     #[test]
     fn range_over_integer_counts_from_zero() {
-        assert_eq!(ok("{{ range $i := 3 }}{{ $i }}{{ end }}", serde_json::json!({})), "012");
+        assert_eq!(
+            ok(
+                "{{ range $i := 3 }}{{ $i }}{{ end }}",
+                serde_json::json!({})
+            ),
+            "012"
+        );
     }
 
     #[test]
@@ -1150,7 +1338,13 @@ mod tests {
 
     #[test]
     fn and_or_return_the_deciding_value() {
-        assert_eq!(ok("{{ or .a \"\" \"x\" }}|{{ and 1 0 2 }}", serde_json::json!({})), "x|0");
+        assert_eq!(
+            ok(
+                "{{ or .a \"\" \"x\" }}|{{ and 1 0 2 }}",
+                serde_json::json!({})
+            ),
+            "x|0"
+        );
     }
 
     #[test]
@@ -1161,18 +1355,27 @@ mod tests {
     #[test]
     fn int_and_float_comparison_is_an_error() {
         let err = run("{{ eq 1 1.0 }}", serde_json::json!({})).unwrap_err();
-        assert!(err.ends_with("error calling eq: incompatible types for comparison"), "{err}");
+        assert!(
+            err.ends_with("error calling eq: incompatible types for comparison"),
+            "{err}"
+        );
     }
 
     #[test]
     fn eq_accepts_several_candidates() {
-        assert_eq!(ok("{{ eq \"b\" \"a\" \"b\" }}", serde_json::json!({})), "true");
+        assert_eq!(
+            ok("{{ eq \"b\" \"a\" \"b\" }}", serde_json::json!({})),
+            "true"
+        );
     }
 
     #[test]
     fn variables_can_be_reassigned_inside_blocks() {
         assert_eq!(
-            ok("{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}", serde_json::json!({})),
+            ok(
+                "{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}",
+                serde_json::json!({})
+            ),
             "2"
         );
     }
@@ -1180,7 +1383,10 @@ mod tests {
     #[test]
     fn else_if_chains_pick_the_first_true_branch() {
         assert_eq!(
-            ok("{{ if .a }}a{{ else if .b }}b{{ else }}c{{ end }}", serde_json::json!({"b": true})),
+            ok(
+                "{{ if .a }}a{{ else if .b }}b{{ else }}c{{ end }}",
+                serde_json::json!({"b": true})
+            ),
             "b"
         );
     }
@@ -1188,7 +1394,10 @@ mod tests {
     #[test]
     fn with_sets_dot_and_else_with_chains() {
         assert_eq!(
-            ok("{{ with .a }}{{ . }}{{ else with .b }}[{{ . }}]{{ end }}", serde_json::json!({"b": "x"})),
+            ok(
+                "{{ with .a }}{{ . }}{{ else with .b }}[{{ . }}]{{ end }}",
+                serde_json::json!({"b": "x"})
+            ),
             "[x]"
         );
     }
@@ -1196,7 +1405,10 @@ mod tests {
     #[test]
     fn define_and_template_pass_dot() {
         assert_eq!(
-            ok("{{ define \"t\" }}<{{ . }}>{{ end }}{{ template \"t\" .a }}", serde_json::json!({"a": "v"})),
+            ok(
+                "{{ define \"t\" }}<{{ . }}>{{ end }}{{ template \"t\" .a }}",
+                serde_json::json!({"a": "v"})
+            ),
             "<v>"
         );
     }
@@ -1204,7 +1416,10 @@ mod tests {
     #[test]
     fn include_returns_text_for_pipelines() {
         assert_eq!(
-            ok("{{ define \"t\" }}hi {{ . }}{{ end }}{{ include \"t\" .a | upper }}", serde_json::json!({"a": "v"})),
+            ok(
+                "{{ define \"t\" }}hi {{ . }}{{ end }}{{ include \"t\" .a | upper }}",
+                serde_json::json!({"a": "v"})
+            ),
             "HI V"
         );
     }
@@ -1212,13 +1427,19 @@ mod tests {
     #[test]
     fn include_of_missing_template_names_it() {
         let err = run("{{ include \"nope\" . }}", serde_json::json!({})).unwrap_err();
-        assert!(err.contains("error calling include: template: no template \"nope\""), "{err}");
+        assert!(
+            err.contains("error calling include: template: no template \"nope\""),
+            "{err}"
+        );
     }
 
     #[test]
     fn tpl_sees_defined_templates_and_dot() {
         assert_eq!(
-            ok("{{ define \"n\" }}N{{ end }}{{ tpl \"{{ include \\\"n\\\" . }}-{{ .a }}\" . }}", serde_json::json!({"a": "A"})),
+            ok(
+                "{{ define \"n\" }}N{{ end }}{{ tpl \"{{ include \\\"n\\\" . }}-{{ .a }}\" . }}",
+                serde_json::json!({"a": "A"})
+            ),
             "N-A"
         );
     }
@@ -1226,36 +1447,66 @@ mod tests {
     #[test]
     fn required_fails_on_empty_string_with_marked_message() {
         let err = run("{{ required \"need a\" .a }}", serde_json::json!({"a": ""})).unwrap_err();
-        assert!(err.ends_with("error calling required: HELM_ERR_STARTneed aHELM_ERR_END"), "{err}");
+        assert!(
+            err.ends_with("error calling required: HELM_ERR_STARTneed aHELM_ERR_END"),
+            "{err}"
+        );
     }
 
     #[test]
     fn lookup_without_a_client_is_an_empty_map() {
-        assert_eq!(ok("{{ len (lookup \"v1\" \"Secret\" \"ns\" \"x\") }}", serde_json::json!({})), "0");
+        assert_eq!(
+            ok(
+                "{{ len (lookup \"v1\" \"Secret\" \"ns\" \"x\") }}",
+                serde_json::json!({})
+            ),
+            "0"
+        );
     }
 
     #[test]
     fn index_and_slice_follow_go() {
-        assert_eq!(ok("{{ index .l 1 }}{{ slice .l 1 2 }}", serde_json::json!({"l": ["a", "b", "c"]})), "b[b]");
+        assert_eq!(
+            ok(
+                "{{ index .l 1 }}{{ slice .l 1 2 }}",
+                serde_json::json!({"l": ["a", "b", "c"]})
+            ),
+            "b[b]"
+        );
         let err = run("{{ index .l 5 }}", serde_json::json!({"l": []})).unwrap_err();
-        assert!(err.ends_with("error calling index: index out of range: 5"), "{err}");
+        assert!(
+            err.ends_with("error calling index: index out of range: 5"),
+            "{err}"
+        );
     }
 
     #[test]
     fn field_on_string_cannot_be_evaluated() {
         let err = run("{{ .a.b }}", serde_json::json!({"a": "s"})).unwrap_err();
-        assert!(err.ends_with("can't evaluate field b in type interface {}"), "{err}");
+        assert!(
+            err.ends_with("can't evaluate field b in type interface {}"),
+            "{err}"
+        );
     }
 
     #[test]
     fn print_spaces_non_string_operands() {
-        assert_eq!(ok("{{ print 1 2 \"a\" 3 }}|{{ println \"x\" 1 }}", serde_json::json!({})), "1 2a3|x 1\n");
+        assert_eq!(
+            ok(
+                "{{ print 1 2 \"a\" 3 }}|{{ println \"x\" 1 }}",
+                serde_json::json!({})
+            ),
+            "1 2a3|x 1\n"
+        );
     }
 
     #[test]
     fn html_js_urlquery_escape() {
         assert_eq!(
-            ok("{{ html \"<a&'>\" }} {{ js \"a'b\" }} {{ urlquery \"a b&c\" }}", serde_json::json!({})),
+            ok(
+                "{{ html \"<a&'>\" }} {{ js \"a'b\" }} {{ urlquery \"a b&c\" }}",
+                serde_json::json!({})
+            ),
             "&lt;a&amp;&#39;&gt; a\\'b a+b%26c"
         );
     }
@@ -1266,10 +1517,10 @@ mod tests {
         let table = funcs();
         let set = parse("t", "{{ $m := .m }}{{ .m.k }}", &table).unwrap_or_default();
         let data = Value::from_json(&serde_json::json!({"m": {"k": "old"}}));
-        if let Value::Map(top) = &data {
-            if let Some(Value::Map(m)) = top.borrow().get("m") {
-                m.borrow_mut().insert("k".into(), Value::string("new"));
-            }
+        if let Value::Map(top) = &data
+            && let Some(Value::Map(m)) = top.borrow().get("m")
+        {
+            m.borrow_mut().insert("k".into(), Value::string("new"));
         }
         let env = Env::new(&set, &table, None);
         let mut out = String::new();

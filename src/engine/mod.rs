@@ -15,6 +15,8 @@
 //! (3) it prints floats with Rust's formatting (`1000000` where Go prints `1e+06`);
 //! (4) it has no method calls on struct-like values (`.Capabilities.APIVersions.Has "x"`,
 //! `.Files.Get`).
+#[cfg(test)]
+mod conformance;
 pub mod exec;
 pub mod funcs;
 pub mod gofmt;

@@ -27,10 +27,7 @@ impl Struct {
     ) -> Self {
         let fields: BTreeMap<_, _> = fields.into_iter().collect();
         let display = display.unwrap_or_else(|| {
-            let parts: Vec<String> = fields
-                .values()
-                .map(super::gofmt::format_value)
-                .collect();
+            let parts: Vec<String> = fields.values().map(super::gofmt::format_value).collect();
             format!("{{{}}}", parts.join(" "))
         });
         Struct {
@@ -177,7 +174,11 @@ impl Object for VersionSet {
 }
 
 /// `.Capabilities`: Kubernetes version, API versions and Helm's version.
-pub fn capabilities_object(kube_version: &str, api_versions: &[String], helm_version: &str) -> Value {
+pub fn capabilities_object(
+    kube_version: &str,
+    api_versions: &[String],
+    helm_version: &str,
+) -> Value {
     let trimmed = kube_version.trim_start_matches('v');
     let mut parts = trimmed.split(['.', '-', '+']);
     let major = parts.next().unwrap_or_default().to_string();
@@ -293,7 +294,10 @@ impl Object for Files {
     }
     fn field(&self, name: &str) -> Option<Value> {
         match name {
-            "AsConfig" => Some(self.as_yaml(utf8_lossy).unwrap_or_else(|_| Value::string(""))),
+            "AsConfig" => Some(
+                self.as_yaml(utf8_lossy)
+                    .unwrap_or_else(|_| Value::string("")),
+            ),
             "AsSecrets" => Some(self.as_yaml(base64).unwrap_or_else(|_| Value::string(""))),
             _ => None,
         }
@@ -314,7 +318,11 @@ impl Object for Files {
         };
         Some(match name {
             "Get" => want_string(args).map(|p| {
-                Value::string(self.get_bytes(&p).map(|d| utf8_lossy(d)).unwrap_or_default())
+                Value::string(
+                    self.get_bytes(&p)
+                        .map(|d| utf8_lossy(d))
+                        .unwrap_or_default(),
+                )
             }),
             "GetBytes" => want_string(args).map(|p| match self.get_bytes(&p) {
                 Some(d) => Value::Bytes(d.clone()),
@@ -410,8 +418,14 @@ mod tests {
         let Some(Value::Object(apis)) = c.field("APIVersions") else {
             panic!()
         };
-        assert!(matches!(apis.call("Has", &[Value::string("apps/v1")]), Some(Ok(Value::Bool(true)))));
-        assert!(matches!(apis.call("Has", &[Value::string("apps")]), Some(Ok(Value::Bool(false)))));
+        assert!(matches!(
+            apis.call("Has", &[Value::string("apps/v1")]),
+            Some(Ok(Value::Bool(true)))
+        ));
+        assert!(matches!(
+            apis.call("Has", &[Value::string("apps")]),
+            Some(Ok(Value::Bool(false)))
+        ));
         let Some(Value::Object(kube)) = c.field("KubeVersion") else {
             panic!()
         };

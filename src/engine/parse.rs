@@ -585,7 +585,11 @@ impl Parser<'_> {
     }
 
     fn break_control(&mut self, pos: usize, is_break: bool) -> Result<Node, ParseError> {
-        let word = if is_break { "{{break}}" } else { "{{continue}}" };
+        let word = if is_break {
+            "{{break}}"
+        } else {
+            "{{continue}}"
+        };
         let close = self.next_non_space();
         if close.kind != ItemKind::RightDelim {
             return Err(self.unexpected(&close, word));
@@ -796,9 +800,7 @@ impl Parser<'_> {
         for (i, cmd) in pipe.cmds.iter().enumerate().skip(1) {
             if matches!(
                 cmd.args.first(),
-                Some(
-                    Arg::Bool(..) | Arg::Dot(_) | Arg::Nil(_) | Arg::Number(..) | Arg::String(..)
-                )
+                Some(Arg::Bool(..) | Arg::Dot(_) | Arg::Nil(_) | Arg::Number(..) | Arg::String(..))
             ) {
                 return Err(self.error(format!(
                     "non executable command in pipeline stage {}",
@@ -901,7 +903,7 @@ impl Parser<'_> {
             ItemKind::Variable => {
                 let mut parts = item.val.split('.');
                 let name = parts.next().unwrap_or_default().to_string();
-                if !self.vars.iter().any(|v| *v == name) {
+                if !self.vars.contains(&name) {
                     return Err(self.error(format!("undefined variable {}", go_quote(&name))));
                 }
                 Arg::Variable {
@@ -1035,7 +1037,9 @@ fn parse_go_int(text: &str) -> Option<i128> {
     // Underscores only between digits (or after a base prefix).
     if digits.contains('_') {
         let d = digits.as_bytes();
-        if d.last() == Some(&b'_') || (!prefixed && d.first() == Some(&b'_')) || digits.contains("__")
+        if d.last() == Some(&b'_')
+            || (!prefixed && d.first() == Some(&b'_'))
+            || digits.contains("__")
         {
             return None;
         }
@@ -1065,7 +1069,10 @@ fn parse_number(text: &str, kind: ItemKind) -> Result<Value, String> {
             Err(_) => Err(format!("{text} overflows int")),
         };
     }
-    let is_hex = text.trim_start_matches(['+', '-']).to_ascii_lowercase().starts_with("0x");
+    let is_hex = text
+        .trim_start_matches(['+', '-'])
+        .to_ascii_lowercase()
+        .starts_with("0x");
     if is_hex {
         return Err(format!("illegal number syntax: {}", go_quote(text)));
     }
@@ -1146,11 +1153,25 @@ mod tests {
 
     #[test]
     fn numbers_are_typed_like_go_constants() {
-        assert!(matches!(parse_number("0x1F", ItemKind::Number), Ok(Value::Int(31))));
-        assert!(matches!(parse_number("1_000", ItemKind::Number), Ok(Value::Int(1000))));
-        assert!(matches!(parse_number("017", ItemKind::Number), Ok(Value::Int(15))));
-        assert!(matches!(parse_number("1e3", ItemKind::Number), Ok(Value::Float(f)) if f == 1000.0));
-        assert!(matches!(parse_number("'a'", ItemKind::CharConstant), Ok(Value::Int(97))));
+        assert!(matches!(
+            parse_number("0x1F", ItemKind::Number),
+            Ok(Value::Int(31))
+        ));
+        assert!(matches!(
+            parse_number("1_000", ItemKind::Number),
+            Ok(Value::Int(1000))
+        ));
+        assert!(matches!(
+            parse_number("017", ItemKind::Number),
+            Ok(Value::Int(15))
+        ));
+        assert!(
+            matches!(parse_number("1e3", ItemKind::Number), Ok(Value::Float(f)) if f == 1000.0)
+        );
+        assert!(matches!(
+            parse_number("'a'", ItemKind::CharConstant),
+            Ok(Value::Int(97))
+        ));
     }
 
     #[test]

@@ -146,7 +146,8 @@ fn render_here(
         ("Service", Value::string(release.service.as_str())),
     ]);
     let caps = &opts.capabilities;
-    let caps_value = capabilities_object(&caps.kube_version, &caps.api_versions, &caps.helm_version);
+    let caps_value =
+        capabilities_object(&caps.kube_version, &caps.api_versions, &caps.helm_version);
     let root_values = Value::Map(Rc::new(RefCell::new(
         values
             .iter()
@@ -221,15 +222,15 @@ fn render_here(
 /// `execution error at (LOCATION): MESSAGE`; anything else is Go's text.
 fn exec_error(text: &str) -> Error {
     let tokens: Vec<&str> = text.splitn(3, ": ").collect();
-    if tokens.len() == 3 {
-        if let Some(start) = tokens[2].find(WARN_START) {
-            let rest = &tokens[2][start + WARN_START.len()..];
-            if let Some(end) = rest.rfind(WARN_END) {
-                return Error::Failed {
-                    location: tokens[1].to_string(),
-                    message: rest[..end].to_string(),
-                };
-            }
+    if let [_, location, rest] = tokens.as_slice()
+        && let Some(start) = rest.find(WARN_START)
+    {
+        let rest = &rest[start + WARN_START.len()..];
+        if let Some(end) = rest.rfind(WARN_END) {
+            return Error::Failed {
+                location: location.to_string(),
+                message: rest[..end].to_string(),
+            };
         }
     }
     Error::Exec(text.to_string())
@@ -373,7 +374,10 @@ mod tests {
         let c = chart(
             "app",
             &[
-                ("templates/_h.tpl", "{{ define \"x\" }}X{{ .Values.nope }}{{ end }}"),
+                (
+                    "templates/_h.tpl",
+                    "{{ define \"x\" }}X{{ .Values.nope }}{{ end }}",
+                ),
                 ("templates/a.yaml", "{{ include \"x\" . }}"),
             ],
             vec![],
@@ -393,8 +397,13 @@ mod tests {
             ],
             vec![],
         );
-        let c = chart("app", &[("templates/_h.tpl", "{{ define \"n\" }}parent{{ end }}")], vec![sub]);
-        let out = render(&c, &values(serde_json::json!({"sub": {"v": 1}})), &opts()).unwrap_or_default();
+        let c = chart(
+            "app",
+            &[("templates/_h.tpl", "{{ define \"n\" }}parent{{ end }}")],
+            vec![sub],
+        );
+        let out =
+            render(&c, &values(serde_json::json!({"sub": {"v": 1}})), &opts()).unwrap_or_default();
         assert_eq!(out["app/charts/sub/templates/s.yaml"], "parent:1");
     }
 
@@ -410,7 +419,14 @@ mod tests {
 
     #[test]
     fn required_errors_read_like_helm() {
-        let c = chart("app", &[("templates/a.yaml", "{{ required \"a is required\" .Values.a }}")], vec![]);
+        let c = chart(
+            "app",
+            &[(
+                "templates/a.yaml",
+                "{{ required \"a is required\" .Values.a }}",
+            )],
+            vec![],
+        );
         let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
         assert_eq!(
             err.map_err(|e| e.to_string()),
@@ -449,7 +465,11 @@ mod tests {
             ],
             ..Default::default()
         };
-        let c = chart("app", &[("templates/a.yaml", "{{ include \"l\" . }}")], vec![lib]);
+        let c = chart(
+            "app",
+            &[("templates/a.yaml", "{{ include \"l\" . }}")],
+            vec![lib],
+        );
         let out = render(&c, &values(serde_json::json!({})), &opts()).unwrap_or_default();
         assert_eq!(out.len(), 1);
         assert_eq!(out["app/templates/a.yaml"], "L");
@@ -458,8 +478,13 @@ mod tests {
     #[test]
     fn subcharts_object_exposes_child_values() {
         let sub = chart("sub", &[], vec![]);
-        let c = chart("app", &[("templates/a.yaml", "{{ .Subcharts.sub.Values.v }}")], vec![sub]);
-        let out = render(&c, &values(serde_json::json!({"sub": {"v": "x"}})), &opts()).unwrap_or_default();
+        let c = chart(
+            "app",
+            &[("templates/a.yaml", "{{ .Subcharts.sub.Values.v }}")],
+            vec![sub],
+        );
+        let out = render(&c, &values(serde_json::json!({"sub": {"v": "x"}})), &opts())
+            .unwrap_or_default();
         assert_eq!(out["app/templates/a.yaml"], "x");
     }
 }
