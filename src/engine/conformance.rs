@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value as Json};
 
-use super::render::{Capabilities, ReleaseInfo, RenderOptions, render};
+use super::render::{Capabilities, ReleaseInfo, RenderOptions, render_with_extra};
 use crate::chart::{Chart, load_chart};
 use crate::values::parse_values;
 
@@ -231,7 +231,8 @@ fn run_case(case: &str) -> Result<(usize, usize, Vec<String>), String> {
         lookup: None,
     };
     let started = std::time::Instant::now();
-    let rendered = render(&chart, &values, &opts).map_err(|e| format!("render: {e}"))?;
+    let extra: Vec<_> = super::shims::shims().into_iter().collect();
+    let rendered = render_with_extra(&chart, &values, &opts, &extra).map_err(|e| format!("render: {e}"))?;
     let elapsed = started.elapsed();
 
     let manifest =
