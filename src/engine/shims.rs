@@ -169,6 +169,14 @@ fn semver_compare(a: &[Value]) -> R {
     Ok(Value::Bool(ok))
 }
 
+fn cert() -> Value {
+    Value::Object(Rc::new(super::objects::Struct::new(
+        "sprig.certificate",
+        vec![("Cert", Value::string("CERT")), ("Key", Value::string("KEY"))],
+        None,
+    )))
+}
+
 /// The stand-ins, by name.
 pub fn shims() -> HashMap<&'static str, Func> {
     let fs: &[(&'static str, Func)] = &[
@@ -366,6 +374,56 @@ pub fn shims() -> HashMap<&'static str, Func> {
         ("now", |_| Ok(Value::string("2026-01-01 00:00:00"))),
         ("date", |_| Ok(Value::string("2026-01-01"))),
         ("env", |_| Ok(Value::string(""))),
+        ("semver", |a| {
+            let text = strval(&a[0]);
+            let v = semver::Version::parse(text.trim_start_matches('v')).map_err(|e| err(&e.to_string()))?;
+            Ok(Value::Object(Rc::new(super::objects::Struct::new(
+                "*semver.Version",
+                vec![
+                    ("Major", Value::Int(v.major as i64)),
+                    ("Minor", Value::Int(v.minor as i64)),
+                    ("Patch", Value::Int(v.patch as i64)),
+                ],
+                Some(text),
+            ))))
+        }),
+        ("dateInZone", |_| Ok(Value::string("2026-01-01T00:00:00Z"))),
+        ("htpasswd", |a| Ok(Value::string(format!("{}:$2a$10$stub", strval(&a[0]))))),
+        ("prepend", |a| {
+            let mut l = vec![a[1].clone()];
+            l.extend(list_of(&a[0]));
+            Ok(Value::list(l))
+        }),
+        ("mustUniq", |a| {
+            let mut seen: Vec<String> = Vec::new();
+            let mut out = Vec::new();
+            for v in list_of(&a[0]) {
+                let s = strval(&v);
+                if !seen.contains(&s) {
+                    seen.push(s);
+                    out.push(v);
+                }
+            }
+            Ok(Value::list(out))
+        }),
+        ("genCA", |_| Ok(cert())),
+        ("genSignedCert", |_| Ok(cert())),
+        ("genSelfSignedCert", |_| Ok(cert())),
+        ("genPrivateKey", |_| Ok(Value::string("KEY"))),
+        ("floor", |a| Ok(Value::Float(to_f64(&a[0]).floor()))),
+        ("ceil", |a| Ok(Value::Float(to_f64(&a[0]).ceil()))),
+        ("round", |a| Ok(Value::Float(to_f64(&a[0]).round()))),
+        ("mulf", |a| Ok(Value::Float(a.iter().map(to_f64).product()))),
+        ("addf", |a| Ok(Value::Float(a.iter().map(to_f64).sum()))),
+        ("subf", |a| Ok(Value::Float(to_f64(&a[0]) - to_f64(&a[1])))),
+        ("divf", |a| Ok(Value::Float(to_f64(&a[0]) / to_f64(&a[1])))),
+        ("maxf", |a| Ok(Value::Float(a.iter().map(to_f64).fold(f64::MIN, f64::max)))),
+        ("minf", |a| Ok(Value::Float(a.iter().map(to_f64).fold(f64::MAX, f64::min)))),
+        ("b64dec", |a| {
+            use base64::Engine as _;
+            let d = base64::engine::general_purpose::STANDARD.decode(strval(&a[0])).unwrap_or_default();
+            Ok(Value::string(String::from_utf8_lossy(&d).into_owned()))
+        }),
         ("toStrings", |a| Ok(Value::list(list_of(&a[0]).iter().map(|v| Value::string(strval(v))).collect()))),
     ];
     fs.iter().copied().collect()
