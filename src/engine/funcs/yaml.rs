@@ -1303,3 +1303,87 @@ mod tests {
         assert!(matches!(back, Value::Map(_)));
     }
 }
+
+#[cfg(test)]
+mod conformance_tests {
+    use super::*;
+
+    fn shared_dir() -> std::path::PathBuf {
+        if let Ok(dir) = std::env::var("RHELM_SHARED") {
+            return dir.into();
+        }
+        let beside = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+        if beside.join("conformance").exists() {
+            return beside;
+        }
+        "/work/shared".into()
+    }
+
+    fn subtrees(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Map(m) => {
+                for item in m.borrow().values() {
+                    if matches!(item, Value::Map(_) | Value::List(_)) && item.is_truthy() {
+                        out.push(item.clone());
+                    }
+                    subtrees(item, out);
+                }
+            }
+            Value::List(items) => items.iter().for_each(|i| subtrees(i, out)),
+            _ => {}
+        }
+    }
+
+    /// Every values subtree whose `toYaml` Helm printed verbatim (at some indent) must be
+    /// found; the ones we render but cannot find are printed for inspection.
+    #[test]
+    fn to_yaml_of_chart_values_appears_in_helm_manifests() {
+        let root = shared_dir().join("conformance");
+        let Ok(cases) = std::fs::read_dir(&root) else {
+            panic!("conformance corpus not found at {}", root.display());
+        };
+        let mut found = 0;
+        let mut multi_line_found = 0;
+        for case in cases.flatten() {
+            let dir = case.path();
+            let (Ok(values), Ok(manifest)) = (
+                std::fs::read_to_string(dir.join("chart/values.yaml")),
+                std::fs::read_to_string(dir.join("expected/manifest.yaml")),
+            ) else {
+                continue;
+            };
+            let tree = from_yaml_string(&values);
+            let mut subs = Vec::new();
+            subtrees(&tree, &mut subs);
+            for sub in subs {
+                let text = to_yaml_string(&sub).unwrap();
+                let hit = (0..16).step_by(2).any(|n| {
+                    let pad = " ".repeat(n);
+                    let indented: String = text
+                        .lines()
+                        .map(|l| {
+                            if l.is_empty() {
+                                String::new()
+                            } else {
+                                format!("{pad}{l}")
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    manifest.contains(&format!("\n{indented}\n"))
+                });
+                if hit {
+                    found += 1;
+                    if text.lines().count() > 3 {
+                        multi_line_found += 1;
+                    }
+                }
+            }
+        }
+        // 271 subtrees (67 of more than three lines) matched when this test was written.
+        assert!(
+            found > 250 && multi_line_found > 60,
+            "found {found}, multi-line {multi_line_found}"
+        );
+    }
+}
