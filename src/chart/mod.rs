@@ -6,11 +6,13 @@
 //! (see `crate::engine`) nor fetch charts from repositories.
 use std::path::PathBuf;
 
+pub mod constraint;
 pub mod helmignore;
 pub mod loader;
 pub mod model;
 pub mod validate;
 
+pub use constraint::{check_kube_version, deprecation_warning, is_compatible_range};
 pub use loader::{load_archive, load_chart, load_dir, load_files};
 pub use model::{Chart, ChartFile, Dependency, Maintainer, Metadata};
 
@@ -61,6 +63,16 @@ pub enum Error {
     /// The archive is not a chart archive, or holds unsafe paths or oversized files.
     #[error("{0}")]
     Archive(String),
+    /// The chart's `kubeVersion` excludes the cluster's Kubernetes version.
+    #[error(
+        "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {kube_version}"
+    )]
+    KubeVersion {
+        /// The chart's constraint.
+        constraint: String,
+        /// The cluster's version.
+        kube_version: String,
+    },
     /// A subchart under `charts/` failed to load.
     #[error("error unpacking subchart {name} in {parent}: {source}")]
     Subchart {
