@@ -6,12 +6,18 @@
 //! (see `crate::engine`) nor fetch charts from repositories.
 use std::path::PathBuf;
 
+pub mod coalesce;
 pub mod constraint;
 pub mod helmignore;
 pub mod loader;
 pub mod model;
+pub mod schema;
 pub mod validate;
 
+pub use coalesce::{
+    coalesce_tables, coalesce_values, coalesce_values_with_warnings, merge_tables, merge_values,
+    to_render_values,
+};
 pub use constraint::{check_kube_version, deprecation_warning, is_compatible_range};
 pub use loader::{load_archive, load_chart, load_dir, load_files};
 pub use model::{Chart, ChartFile, Dependency, Maintainer, Metadata};
@@ -73,6 +79,14 @@ pub enum Error {
         /// The cluster's version.
         kube_version: String,
     },
+    /// Values could not be coalesced (Helm's `type mismatch on …`).
+    #[error("{0}")]
+    Values(String),
+    /// The values break the chart's (or a subchart's) `values.schema.json`.
+    #[error(
+        "values don't meet the specifications of the schema(s) in the following chart(s):\n{0}"
+    )]
+    Schema(String),
     /// A subchart under `charts/` failed to load.
     #[error("error unpacking subchart {name} in {parent}: {source}")]
     Subchart {
