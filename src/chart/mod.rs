@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 pub mod coalesce;
 pub mod constraint;
+pub mod dependencies;
 pub mod helmignore;
 pub mod loader;
 pub mod model;
@@ -19,6 +20,9 @@ pub use coalesce::{
     to_render_values,
 };
 pub use constraint::{check_kube_version, deprecation_warning, is_compatible_range};
+pub use dependencies::{
+    check_dependencies, process_dependencies, process_dependencies_with_warnings,
+};
 pub use loader::{load_archive, load_chart, load_dir, load_files};
 pub use model::{Chart, ChartFile, Dependency, Maintainer, Metadata};
 
@@ -79,6 +83,9 @@ pub enum Error {
         /// The cluster's version.
         kube_version: String,
     },
+    /// `Chart.yaml` names dependencies that are not in `charts/`.
+    #[error("found in Chart.yaml, but missing in charts/ directory: {0}")]
+    MissingDependencies(String),
     /// Values could not be coalesced (Helm's `type mismatch on …`).
     #[error("{0}")]
     Values(String),

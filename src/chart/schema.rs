@@ -22,10 +22,10 @@ pub fn validate_values(chart: &Chart, values: &Map<String, Value>) -> Result<(),
 /// Helm's report text for `chart` (empty when everything validates).
 fn schema_report(chart: &Chart, values: &Map<String, Value>) -> String {
     let mut out = String::new();
-    if let Some(raw) = &chart.schema {
-        if let Err(text) = validate_single(values, raw) {
-            out.push_str(&format!("{}:\n{text}", chart.metadata.name));
-        }
+    if let Some(raw) = &chart.schema
+        && let Err(text) = validate_single(values, raw)
+    {
+        out.push_str(&format!("{}:\n{text}", chart.metadata.name));
     }
     for sub in &chart.dependencies {
         let name = &sub.metadata.name;
