@@ -395,3 +395,162 @@ mod tests {
         assert_eq!(c.values["m"], json!({"x": 1}));
     }
 }
+
+#[cfg(test)]
+mod conformance_tests {
+    use serde_json::Value;
+
+    use crate::chart::{load_chart, process_dependencies, shared_dir, to_render_values};
+    use crate::values::parse_values;
+
+    /// Subchart folder names that Helm rendered output for, read from the manifest's
+    /// `# Source: <chart>/charts/<sub>/…` lines.
+    fn rendered_subcharts(manifest: &str, top: &str) -> Vec<String> {
+        let prefix = format!("# Source: {top}/charts/");
+        let mut subs: Vec<String> = manifest
+            .lines()
+            .filter_map(|l| l.strip_prefix(&prefix))
+            .filter_map(|rest| rest.split('/').next())
+            .map(str::to_string)
+            .collect();
+        subs.sort();
+        subs.dedup();
+        subs
+    }
+
+    struct Case {
+        values: serde_json::Map<String, Value>,
+        manifest: String,
+    }
+
+    fn render_values_of(case: &str) -> Case {
+        let dir = shared_dir().join("conformance").join(case);
+        let mut chart = load_chart(dir.join("chart")).unwrap();
+        let user =
+            parse_values(&std::fs::read_to_string(dir.join("values.yaml")).unwrap()).unwrap();
+        process_dependencies(&mut chart, &user).unwrap();
+        let values = to_render_values(&chart, &user).unwrap_or_else(|e| panic!("{case}: {e}"));
+        Case {
+            values,
+            manifest: std::fs::read_to_string(dir.join("expected/manifest.yaml")).unwrap(),
+        }
+    }
+
+    #[test]
+    fn every_case_coalesces_and_passes_its_schemas_with_helms_subcharts_enabled() {
+        let root = shared_dir().join("conformance");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let case_dir = entry.unwrap().path();
+            if !case_dir.join("chart").is_dir() {
+                continue;
+            }
+            let mut chart = load_chart(case_dir.join("chart")).unwrap();
+            let top = chart.metadata.name.clone();
+            let present: Vec<String> = chart
+                .dependencies
+                .iter()
+                .map(|c| c.metadata.name.clone())
+                .collect();
+            let user =
+                parse_values(&std::fs::read_to_string(case_dir.join("values.yaml")).unwrap())
+                    .unwrap();
+            process_dependencies(&mut chart, &user).unwrap();
+            let values = to_render_values(&chart, &user)
+                .unwrap_or_else(|e| panic!("{}: {e}", case_dir.display()));
+            let manifest =
+                std::fs::read_to_string(case_dir.join("expected/manifest.yaml")).unwrap();
+            let enabled: Vec<&str> = chart
+                .dependencies
+                .iter()
+                .map(|c| c.metadata.name.as_str())
+                .collect();
+            for sub in rendered_subcharts(&manifest, &top) {
+                if !present.contains(&sub) {
+                    continue; // not vendored in the corpus (see the case's NOTE/meta.json)
+                }
+                assert!(
+                    enabled.contains(&sub.as_str()),
+                    "{top}: Helm rendered {sub}, we disabled it"
+                );
+                assert!(
+                    values[&sub]["global"].is_object(),
+                    "{top}: {sub} lacks globals"
+                );
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 12);
+    }
+
+    #[test]
+    fn wordpress_disables_memcached_and_passes_user_values_to_mariadb() {
+        let case = render_values_of("wordpress");
+        assert!(
+            case.values
+                .get("memcached")
+                .is_none_or(|m| m.get("enabled") == Some(&Value::Bool(false)))
+        );
+        assert_eq!(
+            case.values["mariadb"]["primary"]["pdb"]["create"],
+            Value::Bool(false)
+        );
+        assert!(
+            !case
+                .manifest
+                .contains("# Source: wordpress/charts/memcached/")
+        );
+    }
+
+    #[test]
+    fn postgresql_image_in_values_is_the_one_helm_rendered() {
+        let case = render_values_of("postgresql");
+        let image = &case.values["image"];
+        let reference = format!(
+            "image: {}/{}:{}",
+            image["registry"].as_str().unwrap(),
+            image["repository"].as_str().unwrap(),
+            image["tag"].as_str().unwrap()
+        );
+        assert!(case.manifest.contains(&reference), "{reference}");
+        assert_eq!(case.values["primary"]["pdb"]["create"], Value::Bool(false));
+    }
+
+    #[test]
+    fn argo_cd_leaves_the_disabled_redis_ha_out() {
+        let dir = shared_dir().join("conformance/argo-cd/chart");
+        let mut chart = load_chart(&dir).unwrap();
+        assert!(
+            chart
+                .dependencies
+                .iter()
+                .any(|c| c.metadata.name == "redis-ha")
+        );
+        process_dependencies(&mut chart, &serde_json::Map::new()).unwrap();
+        assert!(
+            chart
+                .dependencies
+                .iter()
+                .all(|c| c.metadata.name != "redis-ha")
+        );
+    }
+}
+
+#[cfg(test)]
+mod conformance_schema_tests {
+    use serde_json::json;
+
+    use crate::chart::{load_chart, process_dependencies, shared_dir, to_render_values};
+
+    #[test]
+    fn nginx_schema_rejects_a_string_replica_count_with_its_path() {
+        let mut chart = load_chart(shared_dir().join("conformance/nginx/chart")).unwrap();
+        let user = json!({"replicaCount": "many"})
+            .as_object()
+            .cloned()
+            .unwrap();
+        process_dependencies(&mut chart, &user).unwrap();
+        let err = to_render_values(&chart, &user).unwrap_err().to_string();
+        assert!(err.contains("nginx:\n- at '/replicaCount'"), "{err}");
+    }
+}

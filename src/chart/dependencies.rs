@@ -140,11 +140,7 @@ fn apply_tags(deps: &mut [Dependency], cvals: &Map<String, Value>, warnings: &mu
                 None => {}
             }
         }
-        if !any_true && any_false {
-            dep.enabled = false;
-        } else {
-            dep.enabled = true;
-        }
+        dep.enabled = any_true || !any_false;
     }
 }
 
