@@ -36,6 +36,41 @@ fn revisions(records: &[StoredRelease]) -> Vec<(u64, String, String)> {
         .collect()
 }
 
+/// Helm's labels on a record that was created and then updated: exactly name, owner, status,
+/// version and modifiedAt (Unix seconds, within [from, to]).
+#[track_caller]
+fn assert_record_labels(r: &StoredRelease, status: &str, from: i64, to: i64) {
+    let name = r.release["name"].as_str().unwrap_or("");
+    let version = r.revision().to_string();
+    let keys: Vec<&str> = r.labels.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["modifiedAt", "name", "owner", "status", "version"],
+        "{}",
+        r.object_name
+    );
+    for (k, v) in [
+        ("name", name),
+        ("owner", "helm"),
+        ("status", status),
+        ("version", version.as_str()),
+    ] {
+        assert_eq!(
+            r.labels.get(k).map(String::as_str),
+            Some(v),
+            "{}: label {k}",
+            r.object_name
+        );
+    }
+    let modified: i64 = r.labels["modifiedAt"]
+        .parse()
+        .unwrap_or_else(|e| panic!("modifiedAt: {e}"));
+    assert!(
+        (from - 1..=to + 1).contains(&modified),
+        "modifiedAt {modified} not within [{from}, {to}]"
+    );
+}
+
 fn rev(n: u64, status: &str, description: &str) -> (u64, String, String) {
     (n, status.to_string(), description.to_string())
 }
@@ -274,23 +309,9 @@ fn release_records_are_secrets_in_helms_format() {
     assert_eq!(r1.secret_type.as_deref(), Some("helm.sh/release.v1"));
     assert_eq!(r1.data_keys, ["release"]);
     assert!(r1.gzipped, "the payload is gzip-compressed");
-    for (k, v) in [
-        ("name", LAB_RELEASE),
-        ("owner", "helm"),
-        ("status", "deployed"),
-        ("version", "1"),
-    ] {
-        assert_eq!(r1.labels.get(k).map(String::as_str), Some(v), "label {k}");
-    }
-    let created: i64 = r1
-        .labels
-        .get("createdAt")
-        .and_then(|v| v.parse().ok())
-        .expect("createdAt label in Unix seconds");
-    assert!(
-        (before - 1..=after + 1).contains(&created),
-        "createdAt {created} not within [{before}, {after}]"
-    );
+    // Install creates the record (pending-install) and then updates it (deployed): as with
+    // Helm's secrets driver, an updated record carries `modifiedAt` and no longer `createdAt`.
+    assert_record_labels(&r1, "deployed", before, after);
 
     // Helm's release object.
     let rel = &r1.release;
@@ -374,30 +395,10 @@ fn release_records_are_secrets_in_helms_format() {
     upgrade(&ns, LAB_RELEASE, &["--set", UPGRADE_SET]);
     let records = stored_releases(&ns, LAB_RELEASE);
     assert_eq!(records.len(), 2);
-    assert_eq!(
-        records[0].labels.get("status").map(String::as_str),
-        Some("superseded")
-    );
-    assert!(
-        records[0]
-            .labels
-            .get("modifiedAt")
-            .is_some_and(|v| v.parse::<i64>().is_ok()),
-        "modifiedAt on update: {:?}",
-        records[0].labels
-    );
-    assert!(
-        records[1]
-            .labels
-            .get("createdAt")
-            .is_some_and(|v| v.parse::<i64>().is_ok()),
-        "createdAt on create: {:?}",
-        records[1].labels
-    );
-    assert_eq!(
-        records[1].labels.get("version").map(String::as_str),
-        Some("2")
-    );
+    let after = chrono::Utc::now().timestamp();
+    assert_record_labels(&records[0], "superseded", before, after);
+    assert_record_labels(&records[1], "deployed", before, after);
+
     assert_eq!(
         records[1].release["config"],
         serde_json::json!({"redis": {"slaveEnabled": false}, "service": {"type": "NodePort"}}),
