@@ -641,19 +641,7 @@ mod tests {
 #[cfg(test)]
 mod conformance_tests {
     use super::*;
-
-    /// The shared test data folder: `RHELM_SHARED`, else `<repo>/../shared`, else `/work/shared`.
-    pub(crate) fn shared_dir() -> PathBuf {
-        if let Ok(dir) = std::env::var("RHELM_SHARED") {
-            return PathBuf::from(dir);
-        }
-        let sibling = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-        if sibling.is_dir() {
-            sibling
-        } else {
-            PathBuf::from("/work/shared")
-        }
-    }
+    use crate::chart::shared_dir;
 
     #[test]
     fn every_conformance_chart_loads_with_its_subcharts() {

@@ -15,9 +15,18 @@ use serde_json::{Map, Value};
 use super::error::status_message;
 use super::{Client, Error, FIELD_MANAGER, Resource, ResourceKey};
 
-/// Part of the message a Kubernetes < 1.21 server gives when server-side applying a Service
-/// whose `ports[]` entries omit `protocol` (a list keyed by `port` and `protocol`).
-const MISSING_KEY_FIELD: &str = "associative list with keys has an element that omits key field";
+/// Server messages for objects that server-side apply cannot type but a plain create or merge
+/// patch accepts; such objects are applied client-side instead, with a note.
+///
+/// - A Kubernetes < 1.21 server refuses a Service whose `ports[]` entries omit `protocol`
+///   (a list keyed by `port` and `protocol`; fixed upstream in 1.21).
+/// - Fields the server's schema lacks (charts written for newer Kubernetes, e.g.
+///   `spec.internalTrafficPolicy` on 1.20): server-side apply rejects them, while a
+///   client-side write drops them silently, as Helm 3 and Helm 4's client-side mode do.
+const UNTYPABLE: [&str; 2] = [
+    "associative list with keys has an element that omits key field",
+    "field not declared in schema",
+];
 
 /// How objects are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,8 +90,9 @@ pub struct ApplyReport {
 /// the matching one (by [`ResourceKey`]) to turn removed fields into deletions.
 ///
 /// A server-side conflict fails with [`Error::Conflict`] (the server's message names the other
-/// manager and fields). A Service that a 1.20 server refuses to server-side apply because a
-/// port omits `protocol` is applied client-side instead, with a note in the report.
+/// manager and fields). Objects the server cannot type for server-side apply (a Service port
+/// without `protocol` on Kubernetes < 1.21, fields the server's schema lacks) are applied
+/// client-side instead, with a note in the report.
 pub async fn apply(
     client: &Client,
     resources: &[Resource],
@@ -101,9 +111,9 @@ pub async fn apply(
             ),
             ApplyMethod::ServerSide => match server_side(client, resource, options).await {
                 Ok(()) => (ApplyMethod::ServerSide, ApplyOutcome::Applied),
-                Err(err) if is_missing_key_field(&err) => {
+                Err(err) if is_untypable(&err) => {
                     report.notes.push(format!(
-                        "{}: the server refused server-side apply ({}); applied client-side instead. Set `protocol` on every port, or use Kubernetes 1.21+",
+                        "{}: the server cannot server-side apply it ({}); applied client-side instead",
                         resource.describe(),
                         status_message(&err).unwrap_or_default()
                     ));
@@ -144,8 +154,8 @@ async fn server_side(
     Ok(())
 }
 
-fn is_missing_key_field(err: &::kube::Error) -> bool {
-    status_message(err).is_some_and(|m| m.contains(MISSING_KEY_FIELD))
+fn is_untypable(err: &::kube::Error) -> bool {
+    status_message(err).is_some_and(|m| UNTYPABLE.iter().any(|u| m.contains(u)))
 }
 
 async fn client_side(
@@ -306,14 +316,20 @@ mod tests {
     }
 
     #[test]
-    fn the_service_protocol_quirk_is_recognised_from_the_server_message() {
+    fn untypable_objects_are_recognised_from_the_server_message() {
         let status = ::kube::core::Status::failure(
             ".spec.ports: element 0: associative list with keys has an element that omits key field \"protocol\"",
             "Invalid",
         )
         .with_code(500);
-        assert!(is_missing_key_field(&::kube::Error::Api(status.boxed())));
+        assert!(is_untypable(&::kube::Error::Api(status.boxed())));
+        let newer = ::kube::core::Status::failure(
+            "failed to create typed patch object: .spec.internalTrafficPolicy: field not declared in schema",
+            "",
+        )
+        .with_code(500);
+        assert!(is_untypable(&::kube::Error::Api(newer.boxed())));
         let other = ::kube::core::Status::failure("something else", "Invalid").with_code(422);
-        assert!(!is_missing_key_field(&::kube::Error::Api(other.boxed())));
+        assert!(!is_untypable(&::kube::Error::Api(other.boxed())));
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use ::kube::config::{Config, KubeConfigOptions, Kubeconfig};
 
 use super::Error;
+use super::error::describe;
 
 /// How long opening a TCP/TLS connection to the API server may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -97,7 +98,7 @@ pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result
         Ok(Ok(info)) => info,
         Ok(Err(err)) => {
             return Err(Error::Unreachable {
-                cause: format!("Get {version_url:?}: {}", error_chain(&err)),
+                cause: format!("Get {version_url:?}: {}", describe(&err)),
             });
         }
         Err(_) => {
@@ -142,24 +143,6 @@ fn load_kubeconfig(explicit: Option<&Path>) -> Result<Kubeconfig, Error> {
         }
     }
     Kubeconfig::read().map_err(wrap)
-}
-
-/// `error: cause: cause…`, the way Go prints wrapped errors, for the unreachable message.
-fn error_chain(err: &::kube::Error) -> String {
-    if let ::kube::Error::Api(status) = err {
-        return status.message.clone();
-    }
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        let part = cause.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

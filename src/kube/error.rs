@@ -96,7 +96,7 @@ pub enum Error {
         message: String,
     },
     /// Any other failed request about one object.
-    #[error("failed to {verb} {resource}: {source}")]
+    #[error("failed to {verb} {resource}: {}", describe(.source))]
     Request {
         /// What we tried: `get`, `apply`, `create`, `patch`, `delete`, `list`, `watch`.
         verb: &'static str,
@@ -128,6 +128,25 @@ pub enum Error {
         /// `Kind "name" in namespace "ns" (reason)` for each object still not ready.
         pending: Vec<String>,
     },
+}
+
+/// The server's message for API errors (kube-rs's Display adds a debug dump of the status),
+/// else the error and its causes.
+pub(crate) fn describe(err: &::kube::Error) -> String {
+    if let ::kube::Error::Api(status) = err {
+        return status.message.clone();
+    }
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn aggregate(kinds: &[UnknownKind]) -> String {
@@ -227,6 +246,21 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "configmaps is forbidden: User \"u\" cannot create resource"
+        );
+    }
+
+    #[test]
+    fn other_api_errors_show_only_the_server_message() {
+        let status =
+            ::kube::core::Status::failure("admission webhook denied it", "Invalid").with_code(422);
+        let err = Error::request(
+            "apply",
+            "ConfigMap \"c\" in namespace \"n\"".into(),
+            ::kube::Error::Api(status.boxed()),
+        );
+        assert_eq!(
+            err.to_string(),
+            "failed to apply ConfigMap \"c\" in namespace \"n\": admission webhook denied it"
         );
     }
 

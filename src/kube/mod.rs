@@ -27,6 +27,7 @@ mod ownership;
 pub mod ready;
 mod resource;
 mod wait;
+mod yaml;
 
 #[cfg(test)]
 mod cluster_tests;

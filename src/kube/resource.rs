@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 
 use ::kube::api::DynamicObject;
-use serde::Deserialize;
 
 use super::{Discovery, Error, ResourceType, UnknownKind};
 
@@ -115,11 +114,9 @@ where
     let mut objects = Vec::new();
     for (i, document) in documents.into_iter().enumerate() {
         let index = i + 1;
-        for yaml in serde_yaml::Deserializer::from_str(document.as_ref()) {
-            let value = serde_json::Value::deserialize(yaml).map_err(|err| Error::Manifest {
-                index,
-                reason: err.to_string(),
-            })?;
+        let values = super::yaml::parse_documents(document.as_ref())
+            .map_err(|reason| Error::Manifest { index, reason })?;
+        for value in values {
             flatten_into(value, index, &mut objects)?;
         }
     }
@@ -277,10 +274,10 @@ mod tests {
 
     #[test]
     fn cluster_scoped_objects_lose_their_namespace() {
-        let docs = ["apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  namespace: x\n"];
+        let docs = ["apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n  namespace: x\n"];
         let r = build_resources(docs, &discovery(), "team").unwrap();
         assert_eq!(r[0].namespace(), None);
-        assert_eq!(r[0].describe(), "Namespace \"n\" in namespace \"\"");
+        assert_eq!(r[0].describe(), "Namespace \"team\" in namespace \"\"");
     }
 
     #[test]
@@ -293,6 +290,13 @@ mod tests {
         let r = build_resources(docs, &discovery(), "ns").unwrap();
         let names: Vec<&str> = r.iter().map(Resource::name).collect();
         assert_eq!(names, ["d", "c"]);
+    }
+
+    #[test]
+    fn file_modes_are_octal_as_kubernetes_reads_them() {
+        let docs = ["apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nmode: 0755\n"];
+        let r = build_resources(docs, &discovery(), "ns").unwrap();
+        assert_eq!(r[0].to_json()["mode"], 493);
     }
 
     #[test]

@@ -15,7 +15,9 @@ use std::rc::Rc;
 use super::value::{Func, FuncError, Value};
 
 pub mod conv;
+pub mod json;
 pub mod sprig_strings;
+pub mod yaml;
 
 /// The result type of every template function.
 pub(crate) type FuncResult = Result<Value, FuncError>;
@@ -24,6 +26,8 @@ pub(crate) type FuncResult = Result<Value, FuncError>;
 pub fn builtin_functions() -> HashMap<&'static str, Func> {
     let mut m: HashMap<&'static str, Func> = HashMap::new();
     sprig_strings::register(&mut m);
+    json::register(&mut m);
+    yaml::register(&mut m);
     m
 }
 
