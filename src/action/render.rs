@@ -52,7 +52,6 @@ pub fn render_chart(
     let mut chart = chart.clone();
     crate::chart::process_dependencies(&mut chart, user_values)?;
     let values = crate::chart::to_render_values(&chart, user_values)?;
-    crate::chart::validate_values(&chart, &values)?;
 
     let lookup = request.cluster.map(|(client, discovery)| ClusterLookup {
         client,

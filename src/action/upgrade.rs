@@ -260,10 +260,10 @@ pub fn merge_previous_values(
         ValuesPolicy::Reuse => {
             // The previous chart's defaults (with the previous values) become the defaults.
             chart.values = crate::chart::coalesce_values(&current.chart, &current.config)?;
-            crate::chart::coalesce_tables(new_values.clone(), &current.config)
+            crate::chart::coalesce_tables(new_values.clone(), current.config.clone())
         }
         ValuesPolicy::ResetThenReuse => {
-            crate::chart::coalesce_tables(new_values.clone(), &current.config)
+            crate::chart::coalesce_tables(new_values.clone(), current.config.clone())
         }
         ValuesPolicy::Default => {
             if new_values.is_empty() && !current.config.is_empty() {

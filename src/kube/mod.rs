@@ -23,6 +23,7 @@ mod delete;
 mod discovery;
 mod error;
 mod lookup;
+mod namespace;
 mod ownership;
 pub mod ready;
 mod resource;
@@ -40,6 +41,7 @@ pub use delete::{DeleteFailure, DeleteOptions, DeleteReport, delete};
 pub use discovery::{Discovery, ResourceType};
 pub use error::{Error, UnknownKind};
 pub use lookup::{get, lookup};
+pub use namespace::ensure_namespace;
 pub use ownership::{
     Adoption, OwnershipPolicy, add_ownership_metadata, check_ownership, ownership_problem,
 };
