@@ -1052,6 +1052,32 @@ fn parse_go_int(text: &str) -> Option<i128> {
     Some(if neg { -n } else { n })
 }
 
+/// Go's hexadecimal floating-point literal: `0x1.8p3` (mantissa in hex, binary exponent).
+fn parse_hex_float(text: &str) -> Option<f64> {
+    let (neg, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let body: String = body.get(2..)?.chars().filter(|c| *c != '_').collect();
+    let (mantissa, exp) = match body.find(['p', 'P']) {
+        Some(i) => (&body[..i], body[i + 1..].parse::<i32>().ok()?),
+        None => (body.as_str(), 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut value = 0f64;
+    for c in int_part.chars() {
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        value += f64::from(c.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    let value = value * 2f64.powi(exp);
+    Some(if neg { -value } else { value })
+}
+
 /// Types a number constant as Go's `idealConstant` would: int when it is an integer
 /// literal, float64 when it has `.`, `e` or `p` (non-hex).
 fn parse_number(text: &str, kind: ItemKind) -> Result<Value, String> {
@@ -1074,7 +1100,10 @@ fn parse_number(text: &str, kind: ItemKind) -> Result<Value, String> {
         .to_ascii_lowercase()
         .starts_with("0x");
     if is_hex {
-        return Err(format!("illegal number syntax: {}", go_quote(text)));
+        return match parse_hex_float(text) {
+            Some(f) if text.contains(['p', 'P']) => Ok(Value::Float(f)),
+            _ => Err(format!("illegal number syntax: {}", go_quote(text))),
+        };
     }
     let clean: String = text.chars().filter(|c| *c != '_').collect();
     match clean.parse::<f64>() {
@@ -1172,6 +1201,9 @@ mod tests {
             parse_number("'a'", ItemKind::CharConstant),
             Ok(Value::Int(97))
         ));
+        assert!(
+            matches!(parse_number("0x1p60", ItemKind::Number), Ok(Value::Float(f)) if f == 2f64.powi(60))
+        );
     }
 
     #[test]
