@@ -16,6 +16,9 @@ use super::value::{Func, FuncError, Value};
 
 pub mod conv;
 pub mod json;
+pub mod sprig_defaults;
+pub mod sprig_lists;
+pub mod sprig_math;
 pub mod sprig_strings;
 pub mod yaml;
 
@@ -26,6 +29,9 @@ pub(crate) type FuncResult = Result<Value, FuncError>;
 pub fn builtin_functions() -> HashMap<&'static str, Func> {
     let mut m: HashMap<&'static str, Func> = HashMap::new();
     sprig_strings::register(&mut m);
+    sprig_lists::register(&mut m);
+    sprig_defaults::register(&mut m);
+    sprig_math::register(&mut m);
     json::register(&mut m);
     yaml::register(&mut m);
     m
@@ -99,14 +105,6 @@ pub(crate) fn bool_arg(v: &Value) -> Result<bool, FuncError> {
     match v {
         Value::Bool(b) => Ok(*b),
         other => Err(wrong_type("bool", other)),
-    }
-}
-
-/// A `float64` parameter.
-pub(crate) fn float_arg(v: &Value) -> Result<f64, FuncError> {
-    match v {
-        Value::Float(f) => Ok(*f),
-        other => Err(wrong_type("float64", other)),
     }
 }
 
