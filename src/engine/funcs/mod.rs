@@ -19,6 +19,7 @@ pub mod json;
 pub mod sprig_defaults;
 pub mod sprig_lists;
 pub mod sprig_math;
+pub mod sprig_misc;
 pub mod sprig_strings;
 pub mod yaml;
 
@@ -32,6 +33,7 @@ pub fn builtin_functions() -> HashMap<&'static str, Func> {
     sprig_lists::register(&mut m);
     sprig_defaults::register(&mut m);
     sprig_math::register(&mut m);
+    sprig_misc::register(&mut m);
     json::register(&mut m);
     yaml::register(&mut m);
     m
