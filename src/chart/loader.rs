@@ -270,6 +270,7 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
                     file: file.name.clone(),
                     source,
                 })?;
+                chart.raw_values = Some(file.data);
             }
             "values.schema.json" => chart.schema = Some(file.data),
             "requirements.yaml" => {
