@@ -36,7 +36,7 @@ pub use apply::{
     Applied, ApplyMethod, ApplyOptions, ApplyOutcome, ApplyReport, apply, merge_patch,
 };
 pub use client::{Client, ServerVersion, connect};
-pub use delete::{DeleteFailure, DeleteOptions, DeleteReport, delete};
+pub use delete::{DeleteFailure, DeleteOptions, DeleteReport, delete, is_kept};
 pub use discovery::{Discovery, ResourceType};
 pub use error::{Error, UnknownKind};
 pub use lookup::{get, lookup};
@@ -44,7 +44,7 @@ pub use ownership::{
     Adoption, OwnershipPolicy, add_ownership_metadata, check_ownership, ownership_problem,
 };
 pub use resource::{Resource, ResourceKey, build_resources};
-pub use wait::wait_ready;
+pub use wait::{wait_deleted, wait_ready};
 
 /// The field manager rhelm uses for every write. It is the same as the `helm` CLI's
 /// (`cmd/helm/helm.go` pins it), so Helm and rhelm can upgrade each other's releases without
