@@ -189,6 +189,18 @@ where
     Ok(resources)
 }
 
+/// The objects of `previous` that `current` no longer has (by [`ResourceKey`], so a kind that
+/// moved API version is not removed), in `previous`'s order: what an upgrade deletes (Helm's
+/// `original.Difference(target)`).
+pub fn removed(previous: &[Resource], current: &[Resource]) -> Vec<Resource> {
+    let keep: std::collections::HashSet<ResourceKey> = current.iter().map(Resource::key).collect();
+    previous
+        .iter()
+        .filter(|r| !keep.contains(&r.key()))
+        .cloned()
+        .collect()
+}
+
 /// Pushes `value` (one YAML document) as objects: nothing for an empty document, the items of
 /// a `List`, else the object itself.
 fn flatten_into(
@@ -337,6 +349,34 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, Error::Manifest { index: 2, .. }), "{err}");
+    }
+
+    #[test]
+    fn removed_lists_objects_the_new_manifest_dropped() {
+        let old = build_resources(
+            [
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n",
+            ],
+            &discovery(),
+            "ns",
+        )
+        .unwrap();
+        let new = build_resources(
+            ["apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"],
+            &discovery(),
+            "ns",
+        )
+        .unwrap();
+        let gone: Vec<String> = removed(&old, &new).iter().map(Resource::describe).collect();
+        assert_eq!(
+            gone,
+            [
+                "ConfigMap \"b\" in namespace \"ns\"",
+                "Deployment \"a\" in namespace \"ns\""
+            ]
+        );
     }
 
     #[test]
