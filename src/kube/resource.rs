@@ -101,7 +101,9 @@ impl Resource {
 /// Empty documents are skipped, `kind: List` documents are flattened, namespaced objects
 /// without a namespace get `namespace`, and cluster-scoped objects lose any namespace they
 /// carry. Every object whose kind the server does not serve is reported at once in
-/// [`Error::UnknownKinds`] (Helm's `resource mapping not found …` text).
+/// [`Error::UnknownKinds`] (Helm's `resource mapping not found …` text, naming the namespace
+/// as written in the manifest, usually `""`); the action layer prefixes Helm's
+/// `unable to build kubernetes objects from release manifest: `.
 pub fn build_resources<I, S>(
     documents: I,
     discovery: &Discovery,
@@ -155,11 +157,8 @@ where
         let Some(resource_type) = discovery.resolve(&api_version, &kind) else {
             unknown.push(UnknownKind {
                 name: object.metadata.name.clone().unwrap_or_default(),
-                namespace: object
-                    .metadata
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| namespace.to_owned()),
+                // As written in the manifest: Helm names the namespace before defaulting it.
+                namespace: object.metadata.namespace.clone().unwrap_or_default(),
                 api_version,
                 kind,
             });
@@ -334,7 +333,7 @@ mod tests {
         };
         assert_eq!(kinds.len(), 2);
         assert!(err.to_string().contains(
-            "name: \"w\" namespace: \"ns\" from \"\": no matches for kind \"Widget\" in version \"example.com/v1\""
+            "name: \"w\" namespace: \"\" from \"\": no matches for kind \"Widget\" in version \"example.com/v1\""
         ));
     }
 
