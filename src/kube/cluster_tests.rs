@@ -75,9 +75,11 @@ spec:
     metadata:
       labels: {app: web}
     spec:
+      nodeSelector: null
       containers:
       - name: web
         image: nginx:1.25
+        resources: null
 ";
 
 #[tokio::test]

@@ -50,7 +50,7 @@ pub enum Error {
         cause: String,
     },
     /// Listing the served API groups or resources failed.
-    #[error("unable to retrieve the list of server APIs: {source}")]
+    #[error("unable to retrieve the list of server APIs: {}", describe(.source))]
     Discovery {
         /// What kube-rs reported.
         #[source]
