@@ -878,3 +878,21 @@ fn upgrade_install_installs_a_missing_release_then_upgrades_it() {
         "\n{out}"
     );
 }
+
+#[test]
+fn upgrade_without_values_reuses_the_previous_revisions_values() {
+    // Helm 4.3 (verified with real Helm on this cluster): with no -f/--set and no
+    // --reset-values, upgrade copies the last release's user values.
+    let ns = create_ns("upgrade-reuse");
+    install(&ns, "gb", &["--set", "service.type=NodePort"]);
+    upgrade(&ns, "gb", &[]);
+    let r2 = stored_revision(&ns, "gb", 2);
+    assert_eq!(
+        r2.release["config"],
+        serde_json::json!({"service": {"type": "NodePort"}})
+    );
+    assert_eq!(
+        field(&ns, "service", "gb-guestbook", "{.spec.type}"),
+        "NodePort"
+    );
+}
