@@ -791,10 +791,8 @@ fn list_filters_by_state_name_and_namespace() {
     let out = rhelm(&["list", "-n", &ns, "--failed", "-o", "json"]).ok();
     assert_eq!(
         out.stdout,
-        format!(
-            "{}\n",
-            serde_json::to_string(&Json::Array(vec![list_json(&b)])).expect("json")
-        )
+        list_json_line(&[&b]),
+        "compact JSON in Helm's field order"
     );
 }
 
@@ -815,22 +813,12 @@ fn history_max_and_output_formats() {
         history_table(&records[2..])
     );
 
-    let expected = Json::Array(
-        records
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "revision": r.revision(), "updated": r.last_deployed(), "status": r.status(),
-                    "chart": r.chart(), "app_version": r.app_version(), "description": r.description(),
-                })
-            })
-            .collect(),
-    );
+    let expected = Json::Array(records.iter().map(history_json).collect());
     let out = rhelm(&["history", "gb", "-n", &ns, "-o", "json"]).ok();
     assert_eq!(
         out.stdout,
-        format!("{}\n", serde_json::to_string(&expected).expect("json")),
-        "compact JSON, one line"
+        history_json_line(&records),
+        "compact JSON in Helm's field order"
     );
     let out = rhelm(&["history", "gb", "-n", &ns, "-o", "yaml"]).ok();
     assert_eq!(

@@ -812,6 +812,20 @@ pub fn go_time_string(rfc3339: &str) -> String {
     s
 }
 
+/// Go's JSON encoding of a `time.Time` (RFC 3339 with nanoseconds, trailing zeros trimmed;
+/// `Z` for a zero offset), as `helm history -o json` prints `updated`.
+pub fn go_rfc3339_nano(rfc3339: &str) -> String {
+    use chrono::Timelike;
+    let t = parse_time(rfc3339);
+    let mut s = t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    if t.nanosecond() != 0 {
+        s.push('.');
+        s.push_str(format!("{:09}", t.nanosecond()).trim_end_matches('0'));
+    }
+    s.push('Z');
+    s
+}
+
 /// Helm's tables (gosuri/uitable as `output.EncodeTable` uses it): every cell right-padded to
 /// its column's width, cells joined by a tab, one line per row, and a final newline.
 pub fn helm_table(rows: &[Vec<String>]) -> String {
@@ -899,13 +913,73 @@ pub fn list_row(r: &StoredRelease) -> Vec<String> {
     ]
 }
 
-/// `helm list -o json`'s element for a record (`revision` is a string there).
+/// `helm list -o json|yaml`'s element for a record (`revision` is a string there).
 pub fn list_json(r: &StoredRelease) -> Json {
     let row = list_row(r);
     serde_json::json!({
         "name": row[0], "namespace": row[1], "revision": row[2], "updated": row[3],
         "status": row[4], "chart": row[5], "app_version": row[6],
     })
+}
+
+/// `helm list -o json`'s exact output: compact, fields in Helm's struct order, newline.
+pub fn list_json_line(records: &[&StoredRelease]) -> String {
+    let items: Vec<String> = records
+        .iter()
+        .map(|r| {
+            let row = list_row(r);
+            let keys = [
+                "name",
+                "namespace",
+                "revision",
+                "updated",
+                "status",
+                "chart",
+                "app_version",
+            ];
+            ordered_object(
+                keys.iter()
+                    .zip(row.iter())
+                    .map(|(k, v)| (*k, Json::String(v.clone()))),
+            )
+        })
+        .collect();
+    format!("[{}]\n", items.join(","))
+}
+
+/// `helm history -o json|yaml`'s element for a record.
+pub fn history_json(r: &StoredRelease) -> Json {
+    serde_json::json!({
+        "revision": r.revision(), "updated": go_rfc3339_nano(r.last_deployed()), "status": r.status(),
+        "chart": r.chart(), "app_version": r.app_version(), "description": r.description(),
+    })
+}
+
+/// `helm history -o json`'s exact output: compact, fields in Helm's struct order, newline.
+pub fn history_json_line(records: &[StoredRelease]) -> String {
+    let items: Vec<String> = records
+        .iter()
+        .map(|r| {
+            let v = history_json(r);
+            let keys = [
+                "revision",
+                "updated",
+                "status",
+                "chart",
+                "app_version",
+                "description",
+            ];
+            ordered_object(keys.iter().map(|k| (*k, v[*k].clone())))
+        })
+        .collect();
+    format!("[{}]\n", items.join(","))
+}
+
+fn ordered_object<'a>(fields: impl Iterator<Item = (&'a str, Json)>) -> String {
+    let parts: Vec<String> = fields
+        .map(|(k, v)| format!("{}:{}", Json::String(k.to_string()), v))
+        .collect();
+    format!("{{{}}}", parts.join(","))
 }
 
 /// The first lines of Helm's status block (NAME … DESCRIPTION) for a record.
@@ -1036,6 +1110,18 @@ mod tests {
         assert_eq!(
             go_time_string("2016-01-16T00:00:01Z"),
             "2016-01-16 00:00:01 +0000 UTC"
+        );
+    }
+
+    #[test]
+    fn go_rfc3339_nano_is_utc_with_a_trimmed_fraction() {
+        assert_eq!(
+            go_rfc3339_nano("2026-11-27T08:16:55.897087500+00:00"),
+            "2026-11-27T08:16:55.8970875Z"
+        );
+        assert_eq!(
+            go_rfc3339_nano("2026-11-27T09:16:55+01:00"),
+            "2026-11-27T08:16:55Z"
         );
     }
 
