@@ -887,3 +887,65 @@ fn upgrade_without_values_reuses_the_previous_revisions_values() {
         "NodePort"
     );
 }
+
+#[test]
+fn kubeconfig_kube_context_and_namespace_settings_choose_where_rhelm_works() {
+    let ns = create_ns("globals");
+    install(&ns, "gb", &[]);
+    let r1 = stored_revision(&ns, "gb", 1);
+    let expected = list_table(&[&r1]);
+
+    // A kubeconfig whose current context points nowhere, a second context at the test server
+    // with `ns` as its namespace.
+    let c = cluster();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (unreachable, _) = unreachable_kubeconfig(dir.path());
+    let unreachable_server = std::fs::read_to_string(&unreachable)
+        .expect("kubeconfig")
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("server: ")
+                .map(|s| s.trim_matches('"').to_string())
+        })
+        .expect("server line");
+    let two_contexts = dir.path().join("two-contexts");
+    std::fs::write(
+        &two_contexts,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster:\n    server: \"{unreachable_server}\"\n    \
+             insecure-skip-tls-verify: true\n- name: test\n  cluster:\n    server: \"{}\"\n    certificate-authority: \"{}\"\n\
+             users:\n- name: admin\n  user:\n    token: \"{}\"\ncontexts:\n- name: gone\n  context:\n    cluster: gone\n    \
+             user: admin\n- name: test\n  context:\n    cluster: test\n    user: admin\n    namespace: {ns}\n\
+             current-context: gone\n",
+            c.server,
+            c.ca.display(),
+            c.token
+        ),
+    )
+    .expect("writing kubeconfig");
+    let two = two_contexts.to_str().expect("utf-8");
+
+    // --kube-context picks the context; its namespace is the default namespace.
+    let out = rhelm_with_kubeconfig(&two_contexts, &["list", "--kube-context", "test"]).ok();
+    assert_eq!(out.stdout, expected, "\n{out}");
+    // The current context is used without the flag (and fails: it points nowhere).
+    rhelm_with_kubeconfig(&two_contexts, &["list", "-n", &ns]).fails();
+    // --kubeconfig wins over $KUBECONFIG.
+    let out = rhelm_with_kubeconfig(
+        &unreachable,
+        &["list", "--kubeconfig", two, "--kube-context", "test"],
+    )
+    .ok();
+    assert_eq!(out.stdout, expected, "\n{out}");
+    // -n wins over the context's namespace and over HELM_NAMESPACE.
+    let other = create_ns("globals-other");
+    let out = rhelm_with_kubeconfig(
+        &two_contexts,
+        &["list", "--kube-context", "test", "-n", &other],
+    )
+    .ok();
+    assert_eq!(out.stdout, list_table(&[]), "\n{out}");
+    let out = rhelm_env(&["list", "-n", &ns], &[("HELM_NAMESPACE", other.as_str())]).ok();
+    assert_eq!(out.stdout, expected, "\n{out}");
+}
