@@ -324,7 +324,8 @@ fn release_records_are_secrets_in_helms_format() {
         let v = rel["info"][t]
             .as_str()
             .unwrap_or_else(|| panic!("info.{t} missing"));
-        chrono::DateTime::parse_from_rfc3339(v).unwrap_or_else(|e| panic!("info.{t} {v:?}: {e}"));
+        // As Go encodes time.Time (Helm writes local time; the tests run with TZ=UTC).
+        assert_eq!(v, go_rfc3339_nano(v), "info.{t}");
     }
     assert_eq!(rel["info"]["first_deployed"], rel["info"]["last_deployed"]);
     assert_eq!(
@@ -586,15 +587,17 @@ fn status_shows_the_latest_or_the_given_revision() {
         for key in ["name", "namespace", "version", "manifest", "config"] {
             assert_eq!(got[key], r2.release[key], "-o {format}: {key}");
         }
-        for key in [
-            "status",
-            "description",
-            "notes",
-            "first_deployed",
-            "last_deployed",
-        ] {
+        for key in ["status", "description", "notes"] {
             assert_eq!(
                 got["info"][key], r2.release["info"][key],
+                "-o {format}: info.{key}"
+            );
+        }
+        for key in ["first_deployed", "last_deployed"] {
+            let stored = r2.release["info"][key].as_str().unwrap_or("");
+            assert_eq!(
+                got["info"][key],
+                go_rfc3339_nano(stored).as_str(),
                 "-o {format}: info.{key}"
             );
         }
@@ -791,10 +794,8 @@ fn list_filters_by_state_name_and_namespace() {
     let out = rhelm(&["list", "-n", &ns, "--failed", "-o", "json"]).ok();
     assert_eq!(
         out.stdout,
-        format!(
-            "{}\n",
-            serde_json::to_string(&Json::Array(vec![list_json(&b)])).expect("json")
-        )
+        list_json_line(&[&b]),
+        "compact JSON in Helm's field order"
     );
 }
 
@@ -815,22 +816,12 @@ fn history_max_and_output_formats() {
         history_table(&records[2..])
     );
 
-    let expected = Json::Array(
-        records
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "revision": r.revision(), "updated": r.last_deployed(), "status": r.status(),
-                    "chart": r.chart(), "app_version": r.app_version(), "description": r.description(),
-                })
-            })
-            .collect(),
-    );
+    let expected = Json::Array(records.iter().map(history_json).collect());
     let out = rhelm(&["history", "gb", "-n", &ns, "-o", "json"]).ok();
     assert_eq!(
         out.stdout,
-        format!("{}\n", serde_json::to_string(&expected).expect("json")),
-        "compact JSON, one line"
+        history_json_line(&records),
+        "compact JSON in Helm's field order"
     );
     let out = rhelm(&["history", "gb", "-n", &ns, "-o", "yaml"]).ok();
     assert_eq!(
@@ -877,4 +868,84 @@ fn upgrade_install_installs_a_missing_release_then_upgrades_it() {
         ),
         "\n{out}"
     );
+}
+
+#[test]
+fn upgrade_without_values_reuses_the_previous_revisions_values() {
+    // Helm 4.3 (verified with real Helm on this cluster): with no -f/--set and no
+    // --reset-values, upgrade copies the last release's user values.
+    let ns = create_ns("upgrade-reuse");
+    install(&ns, "gb", &["--set", "service.type=NodePort"]);
+    upgrade(&ns, "gb", &[]);
+    let r2 = stored_revision(&ns, "gb", 2);
+    assert_eq!(
+        r2.release["config"],
+        serde_json::json!({"service": {"type": "NodePort"}})
+    );
+    assert_eq!(
+        field(&ns, "service", "gb-guestbook", "{.spec.type}"),
+        "NodePort"
+    );
+}
+
+#[test]
+fn kubeconfig_kube_context_and_namespace_settings_choose_where_rhelm_works() {
+    let ns = create_ns("globals");
+    install(&ns, "gb", &[]);
+    let r1 = stored_revision(&ns, "gb", 1);
+    let expected = list_table(&[&r1]);
+
+    // A kubeconfig whose current context points nowhere, a second context at the test server
+    // with `ns` as its namespace.
+    let c = cluster();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (unreachable, _) = unreachable_kubeconfig(dir.path());
+    let unreachable_server = std::fs::read_to_string(&unreachable)
+        .expect("kubeconfig")
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("server: ")
+                .map(|s| s.trim_matches('"').to_string())
+        })
+        .expect("server line");
+    let two_contexts = dir.path().join("two-contexts");
+    std::fs::write(
+        &two_contexts,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: gone\n  cluster:\n    server: \"{unreachable_server}\"\n    \
+             insecure-skip-tls-verify: true\n- name: test\n  cluster:\n    server: \"{}\"\n    certificate-authority: \"{}\"\n\
+             users:\n- name: admin\n  user:\n    token: \"{}\"\ncontexts:\n- name: gone\n  context:\n    cluster: gone\n    \
+             user: admin\n- name: test\n  context:\n    cluster: test\n    user: admin\n    namespace: {ns}\n\
+             current-context: gone\n",
+            c.server,
+            c.ca.display(),
+            c.token
+        ),
+    )
+    .expect("writing kubeconfig");
+    let two = two_contexts.to_str().expect("utf-8");
+
+    // --kube-context picks the context; its namespace is the default namespace.
+    let out = rhelm_with_kubeconfig(&two_contexts, &["list", "--kube-context", "test"]).ok();
+    assert_eq!(out.stdout, expected, "\n{out}");
+    // The current context is used without the flag (and fails: it points nowhere).
+    rhelm_with_kubeconfig(&two_contexts, &["list", "-n", &ns]).fails();
+    // --kubeconfig wins over $KUBECONFIG.
+    let out = rhelm_with_kubeconfig(
+        &unreachable,
+        &["list", "--kubeconfig", two, "--kube-context", "test"],
+    )
+    .ok();
+    assert_eq!(out.stdout, expected, "\n{out}");
+    // -n wins over the context's namespace and over HELM_NAMESPACE.
+    let other = create_ns("globals-other");
+    let out = rhelm_with_kubeconfig(
+        &two_contexts,
+        &["list", "--kube-context", "test", "-n", &other],
+    )
+    .ok();
+    assert_eq!(out.stdout, list_table(&[]), "\n{out}");
+    let out = rhelm_env(&["list", "-n", &ns], &[("HELM_NAMESPACE", other.as_str())]).ok();
+    assert_eq!(out.stdout, expected, "\n{out}");
 }

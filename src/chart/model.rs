@@ -28,6 +28,10 @@ pub struct Chart {
     /// Loaded subcharts (from `charts/`), in load order. Never serialized, as in Helm.
     #[serde(skip)]
     pub dependencies: Vec<Chart>,
+    /// The `values.yaml` bytes as loaded (comments kept), for packaging. Never serialized;
+    /// Helm keeps it in `Chart.Raw`.
+    #[serde(skip)]
+    pub raw_values: Option<Vec<u8>>,
 }
 
 /// A file of a chart: path relative to the chart root, and its bytes.

@@ -424,6 +424,26 @@ pub fn shims() -> HashMap<&'static str, Func> {
             let d = base64::engine::general_purpose::STANDARD.decode(strval(&a[0])).unwrap_or_default();
             Ok(Value::string(String::from_utf8_lossy(&d).into_owned()))
         }),
+        ("mustWithout", |a| {
+            let drop: Vec<String> = a[1..].iter().map(strval).collect();
+            Ok(Value::list(list_of(&a[0]).into_iter().filter(|v| !drop.contains(&strval(v))).collect()))
+        }),
+        ("mustHas", |a| {
+            let needle = strval(&a[0]);
+            Ok(Value::Bool(list_of(&a[1]).iter().any(|v| strval(v) == needle)))
+        }),
+        ("mustPrepend", |a| {
+            let mut l = vec![a[1].clone()];
+            l.extend(list_of(&a[0]));
+            Ok(Value::list(l))
+        }),
+        ("mustFirst", |a| Ok(list_of(&a[0]).first().cloned().unwrap_or(Value::Nil))),
+        ("mustLast", |a| Ok(list_of(&a[0]).last().cloned().unwrap_or(Value::Nil))),
+        ("mustCompact", |a| Ok(Value::list(list_of(&a[0]).into_iter().filter(|v| !empty(v)).collect()))),
+        ("mustRegexMatch", |a| {
+            let re = regex::Regex::new(&strval(&a[0])).map_err(|e| err(&e.to_string()))?;
+            Ok(Value::Bool(re.is_match(&strval(&a[1]))))
+        }),
         ("toStrings", |a| Ok(Value::list(list_of(&a[0]).iter().map(|v| Value::string(strval(v))).collect()))),
     ];
     fs.iter().copied().collect()

@@ -68,6 +68,8 @@ pub struct Cluster {
     pub server: String,
     /// The CA certificate of the server.
     pub ca: PathBuf,
+    /// The admin's bearer token.
+    pub token: String,
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
@@ -123,16 +125,19 @@ fn start_cluster() -> Cluster {
     };
     let env = std::fs::read_to_string(dir.join("cluster.env"))
         .unwrap_or_else(|e| panic!("reading {}/cluster.env: {e}", dir.display()));
-    let server = env
-        .lines()
-        .find_map(|l| l.strip_prefix("SERVER="))
-        .unwrap_or_else(|| panic!("no SERVER= in {}/cluster.env", dir.display()))
-        .to_string();
+    let setting = |key: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key} in {}/cluster.env", dir.display()))
+            .to_string()
+    };
+    let (server, token) = (setting("SERVER="), setting("TOKEN="));
     Cluster {
         ca: dir.join("pki/ca.crt"),
         dir,
         kubeconfig,
         server,
+        token,
     }
 }
 
@@ -439,58 +444,99 @@ pub fn create_ns(test: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Playing the controllers
 
+/// A raw API request as the admin (curl: works with any kubectl version, e.g. Debian's 1.20,
+/// which lacks `--subresource` and `create token`). Panics unless the server answers 2xx.
+#[track_caller]
+pub fn api(method: &str, path: &str, content_type: &str, body: &Json) -> Json {
+    let c = cluster();
+    let url = format!("{}{path}", c.server);
+    let auth = format!("Authorization: Bearer {}", c.token);
+    let kind = format!("Content-Type: {content_type}");
+    let ca = c.ca.display().to_string();
+    let data = body.to_string();
+    let mut cmd = Command::new("curl");
+    cmd.args([
+        "-sS",
+        "--cacert",
+        &ca,
+        "-H",
+        &auth,
+        "-H",
+        &kind,
+        "-X",
+        method,
+        "-w",
+        "\n%{http_code}",
+        &url,
+    ]);
+    let stdin = if body.is_null() {
+        None
+    } else {
+        cmd.args(["--data-binary", "@-"]);
+        Some(data.as_bytes())
+    };
+    let out = run(cmd, format!("curl -X {method} {url}"), stdin);
+    let (text, code) = out.stdout.rsplit_once('\n').unwrap_or(("", ""));
+    assert!(
+        out.code == Some(0) && code.starts_with('2'),
+        "API request failed (HTTP {code})\n{text}\n{out}"
+    );
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("API answer is not JSON: {e}\n{out}"))
+}
+
+/// Merge-patches an object's status subresource, as a controller would.
+pub fn patch_status(api_path: &str, status: Json) -> Json {
+    api(
+        "PATCH",
+        &format!("{api_path}/status"),
+        "application/merge-patch+json",
+        &serde_json::json!({ "status": status }),
+    )
+}
+
 /// Makes a Deployment ready as its controller would: writes its status subresource.
 pub fn mark_deployment_ready(ns: &str, name: &str) {
-    let obj = kubectl_json(&["get", "deployment", name, "-n", ns]);
+    let path = format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}");
+    let obj = api("GET", &path, "application/json", &Json::Null);
     let generation = obj["metadata"]["generation"].as_i64().unwrap_or(1);
     let replicas = obj["spec"]["replicas"].as_i64().unwrap_or(1);
-    let patch = serde_json::json!({"status": {
-        "observedGeneration": generation, "replicas": replicas, "updatedReplicas": replicas,
-        "readyReplicas": replicas, "availableReplicas": replicas,
-        "conditions": [{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"}]
-    }});
-    kubectl(&[
-        "patch",
-        "deployment",
-        name,
-        "-n",
-        ns,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        &patch.to_string(),
-    ])
-    .ok();
+    patch_status(
+        &path,
+        serde_json::json!({
+            "observedGeneration": generation, "replicas": replicas, "updatedReplicas": replicas,
+            "readyReplicas": replicas, "availableReplicas": replicas,
+            "conditions": [{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"}]
+        }),
+    );
 }
 
 /// Completes a Job as its controller would: writes its status subresource.
 pub fn mark_job_complete(ns: &str, name: &str) {
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let patch = serde_json::json!({"status": {
-        "succeeded": 1, "startTime": now, "completionTime": now,
-        "conditions": [{"type": "Complete", "status": "True", "lastProbeTime": now, "lastTransitionTime": now}]
-    }});
-    kubectl(&[
-        "patch",
-        "job",
-        name,
-        "-n",
-        ns,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        &patch.to_string(),
-    ])
-    .ok();
+    patch_status(
+        &format!("/apis/batch/v1/namespaces/{ns}/jobs/{name}"),
+        serde_json::json!({
+            "succeeded": 1, "startTime": now, "completionTime": now,
+            "conditions": [{"type": "Complete", "status": "True", "lastProbeTime": now, "lastTransitionTime": now}]
+        }),
+    );
 }
 
-/// A ServiceAccount token (TokenRequest API) for `sa` in `ns`, creating the account.
+/// A ServiceAccount token (TokenRequest API, one hour) for `sa` in `ns`, creating the account.
 pub fn service_account_token(ns: &str, sa: &str) -> String {
     kubectl(&["create", "serviceaccount", sa, "-n", ns]).ok();
-    kubectl(&["create", "token", sa, "-n", ns, "--duration=1h"])
-        .ok()
-        .stdout
-        .trim()
+    let request = serde_json::json!({
+        "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 3600}
+    });
+    let answer = api(
+        "POST",
+        &format!("/api/v1/namespaces/{ns}/serviceaccounts/{sa}/token"),
+        "application/json",
+        &request,
+    );
+    answer["status"]["token"]
+        .as_str()
+        .expect("TokenRequest answer has status.token")
         .to_string()
 }
 
@@ -766,6 +812,20 @@ pub fn go_time_string(rfc3339: &str) -> String {
     s
 }
 
+/// Go's JSON encoding of a `time.Time` (RFC 3339 with nanoseconds, trailing zeros trimmed;
+/// `Z` for a zero offset), as `helm history -o json` prints `updated`.
+pub fn go_rfc3339_nano(rfc3339: &str) -> String {
+    use chrono::Timelike;
+    let t = parse_time(rfc3339);
+    let mut s = t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    if t.nanosecond() != 0 {
+        s.push('.');
+        s.push_str(format!("{:09}", t.nanosecond()).trim_end_matches('0'));
+    }
+    s.push('Z');
+    s
+}
+
 /// Helm's tables (gosuri/uitable as `output.EncodeTable` uses it): every cell right-padded to
 /// its column's width, cells joined by a tab, one line per row, and a final newline.
 pub fn helm_table(rows: &[Vec<String>]) -> String {
@@ -853,13 +913,73 @@ pub fn list_row(r: &StoredRelease) -> Vec<String> {
     ]
 }
 
-/// `helm list -o json`'s element for a record (`revision` is a string there).
+/// `helm list -o json|yaml`'s element for a record (`revision` is a string there).
 pub fn list_json(r: &StoredRelease) -> Json {
     let row = list_row(r);
     serde_json::json!({
         "name": row[0], "namespace": row[1], "revision": row[2], "updated": row[3],
         "status": row[4], "chart": row[5], "app_version": row[6],
     })
+}
+
+/// `helm list -o json`'s exact output: compact, fields in Helm's struct order, newline.
+pub fn list_json_line(records: &[&StoredRelease]) -> String {
+    let items: Vec<String> = records
+        .iter()
+        .map(|r| {
+            let row = list_row(r);
+            let keys = [
+                "name",
+                "namespace",
+                "revision",
+                "updated",
+                "status",
+                "chart",
+                "app_version",
+            ];
+            ordered_object(
+                keys.iter()
+                    .zip(row.iter())
+                    .map(|(k, v)| (*k, Json::String(v.clone()))),
+            )
+        })
+        .collect();
+    format!("[{}]\n", items.join(","))
+}
+
+/// `helm history -o json|yaml`'s element for a record.
+pub fn history_json(r: &StoredRelease) -> Json {
+    serde_json::json!({
+        "revision": r.revision(), "updated": go_rfc3339_nano(r.last_deployed()), "status": r.status(),
+        "chart": r.chart(), "app_version": r.app_version(), "description": r.description(),
+    })
+}
+
+/// `helm history -o json`'s exact output: compact, fields in Helm's struct order, newline.
+pub fn history_json_line(records: &[StoredRelease]) -> String {
+    let items: Vec<String> = records
+        .iter()
+        .map(|r| {
+            let v = history_json(r);
+            let keys = [
+                "revision",
+                "updated",
+                "status",
+                "chart",
+                "app_version",
+                "description",
+            ];
+            ordered_object(keys.iter().map(|k| (*k, v[*k].clone())))
+        })
+        .collect();
+    format!("[{}]\n", items.join(","))
+}
+
+fn ordered_object<'a>(fields: impl Iterator<Item = (&'a str, Json)>) -> String {
+    let parts: Vec<String> = fields
+        .map(|(k, v)| format!("{}:{}", Json::String(k.to_string()), v))
+        .collect();
+    format!("{{{}}}", parts.join(","))
 }
 
 /// The first lines of Helm's status block (NAME … DESCRIPTION) for a record.
@@ -994,11 +1114,123 @@ mod tests {
     }
 
     #[test]
+    fn go_rfc3339_nano_is_utc_with_a_trimmed_fraction() {
+        assert_eq!(
+            go_rfc3339_nano("2026-11-27T08:16:55.897087500+00:00"),
+            "2026-11-27T08:16:55.8970875Z"
+        );
+        assert_eq!(
+            go_rfc3339_nano("2026-11-27T09:16:55+01:00"),
+            "2026-11-27T08:16:55Z"
+        );
+    }
+
+    #[test]
     fn helm_table_pads_every_cell_including_the_last() {
         let rows = vec![
             vec!["A".to_string(), "BB".to_string()],
             vec!["ccc".to_string(), "d".to_string()],
         ];
         assert_eq!(helm_table(&rows), "A  \tBB\nccc\td \n");
+    }
+
+    // The harness against the real cluster (no rhelm involved).
+
+    #[test]
+    fn helm_fixtures_load_and_decode_with_helms_statuses() {
+        let exact = create_ns("harness-fixtures");
+        load_helm_fixtures(&exact, &[1, 2, 3], false);
+        let records = stored_releases(&exact, LAB_RELEASE);
+        let seen: Vec<(u64, &str, bool)> = records
+            .iter()
+            .map(|r| (r.revision(), r.status(), r.gzipped))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (1, "superseded", true),
+                (2, "deployed", true),
+                (3, "pending-rollback", true)
+            ]
+        );
+        assert!(
+            records
+                .iter()
+                .all(|r| r.release["namespace"] == "helm-demo"),
+            "exact bytes keep Helm's namespace"
+        );
+        assert_eq!(
+            records[2].labels.get("createdAt").map(|v| v.len()),
+            Some(10),
+            "v3 was created, never updated"
+        );
+
+        let rewritten = create_ns("harness-fixtures-rw");
+        load_helm_fixtures(&rewritten, &[1, 2, 3], true);
+        let moved = stored_releases(&rewritten, LAB_RELEASE);
+        for (a, b) in records.iter().zip(&moved) {
+            assert_eq!(b.release["namespace"], rewritten.as_str());
+            let mut a = a.release.clone();
+            a["namespace"] = b.release["namespace"].clone();
+            assert_eq!(a, b.release, "only the namespace changes");
+        }
+    }
+
+    #[test]
+    fn records_written_by_the_harness_decode_gzipped_or_not() {
+        let ns = create_ns("harness-write");
+        let release = serde_json::json!({"name": "w", "version": 1, "namespace": ns, "info": {"status": "deployed"}});
+        write_release_secret(&ns, &release, false);
+        let mut second = release.clone();
+        second["version"] = 2.into();
+        write_release_secret(&ns, &second, true);
+        let records = stored_releases(&ns, "w");
+        assert_eq!(
+            records
+                .iter()
+                .map(|r| (r.revision(), r.gzipped))
+                .collect::<Vec<_>>(),
+            [(1, false), (2, true)]
+        );
+        assert_eq!(records[1].release, second);
+    }
+
+    #[test]
+    fn status_writes_make_a_deployment_ready() {
+        let ns = create_ns("harness-ready");
+        kubectl(&["create", "deployment", "web", "--image=nginx", "-n", &ns]).ok();
+        assert_eq!(
+            field(&ns, "deployment", "web", "{.status.readyReplicas}"),
+            ""
+        );
+        mark_deployment_ready(&ns, "web");
+        assert_eq!(
+            field(&ns, "deployment", "web", "{.status.readyReplicas}"),
+            "1"
+        );
+        assert_eq!(
+            field(&ns, "deployment", "web", "{.status.observedGeneration}"),
+            "1"
+        );
+    }
+
+    #[test]
+    fn a_service_account_token_authenticates_without_permissions() {
+        let ns = create_ns("harness-token");
+        let token = service_account_token(&ns, "nobody");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let kubeconfig = kubeconfig_with_token(dir.path(), &token);
+        let kubeconfig = kubeconfig.to_str().expect("utf-8");
+        let out = kubectl(&["--kubeconfig", kubeconfig, "get", "secrets", "-n", &ns]);
+        assert_ne!(out.code, Some(0), "{out}");
+        assert!(
+            out.stderr
+                .contains(&format!("system:serviceaccount:{ns}:nobody")),
+            "authenticated as the account\n{out}"
+        );
+        assert!(
+            out.stderr.contains("cannot list resource \"secrets\""),
+            "{out}"
+        );
     }
 }
