@@ -743,7 +743,15 @@ fn list_filters_by_state_name_and_namespace() {
     assert_eq!(list(&["-n", &ns, "--failed"]), list_table(&[&b]));
     assert_eq!(list(&["-n", &ns, "--uninstalled"]), list_table(&[&c]));
     assert_eq!(list(&["-n", &ns, "--pending"]), list_table(&[]));
-    assert_eq!(list(&["-n", &ns, "--superseded"]), list_table(&[]));
+    // Only --superseded: Helm skips its latest-revision filter and lists every superseded
+    // revision (here delta's first).
+    let superseded = list(&["-n", &ns, "--superseded"]);
+    let rows: Vec<&str> = superseded.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "\n{superseded}");
+    assert!(
+        rows[0].starts_with("delta") && rows[0].contains("\tsuperseded"),
+        "\n{superseded}"
+    );
     assert_eq!(
         list(&["-n", &ns, "-f", "^(alpha|bravo)$"]),
         list_table(&[&a, &b])

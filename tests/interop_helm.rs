@@ -287,7 +287,8 @@ fn rhelm_upgrades_and_rolls_back_a_release_helm_installed() {
         (4, "deployed", "Rollback to 1")
     );
     assert_eq!(r4.manifest(), r1.manifest());
-    for (kind, name) in [("deployment", "redis-slave"), ("service", "redis-slave")] {
+    // Helm's guestbook chart (IBM helm101) has a redis-slave Deployment but no Service.
+    for (kind, name) in [("deployment", "redis-slave")] {
         assert!(
             exists(&ns, kind, name),
             "{kind}/{name} must exist after rolling back to Helm's revision 1"

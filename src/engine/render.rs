@@ -527,7 +527,11 @@ mod tests {
         let Err(text) = err else {
             panic!("recursion did not fail");
         };
-        assert!(text.starts_with("template: app/templates/a.yaml:1:"), "{}", &text[..200]);
+        assert!(
+            text.starts_with("template: app/templates/a.yaml:1:"),
+            "{}",
+            &text[..200]
+        );
         assert!(text.ends_with(
             "error calling include: rendering template has a nested reference name: r: unable to execute template"
         ));
