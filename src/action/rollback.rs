@@ -168,10 +168,6 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
                     Err(other) => return Err(other.into()),
                 }
             }
-            if current.info.status != Status::Superseded {
-                current.info.status = Status::Superseded;
-                ctx.storage.update(&current).await?;
-            }
             rolled.set_status(Status::Deployed, format!("Rollback to {target_revision}"));
             ctx.storage.update(&rolled).await?;
             Ok(RollbackOutcome {

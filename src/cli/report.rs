@@ -41,10 +41,7 @@ fn write_structured<T: Serialize>(
 ) -> Result<()> {
     let text = match format {
         OutputFormat::Table => table,
-        OutputFormat::Json => format!(
-            "{}\n",
-            serde_json::to_string(&crate::values::go_json::go_value(value)?)?
-        ),
+        OutputFormat::Json => format!("{}\n", serde_json::to_string(value)?),
         OutputFormat::Yaml => yaml_text(&serde_json::to_value(value)?)?,
     };
     printer.out(&text)?;
@@ -59,11 +56,8 @@ pub fn status(
     hide_notes: bool,
     debug: bool,
 ) -> Result<()> {
-    let mut json = serde_json::to_value(release)?;
-    if let Value::Object(map) = &mut json {
-        // Helm strips the chart from status output.
-        map.remove("chart");
-    }
+    // Helm strips the chart from status output; the rest keeps the record's field order.
+    let json = ReleaseWithoutChart::from(release);
     let mut out = String::new();
     out.push_str(&format!("NAME: {}\n", release.name));
     if let Some(time) = &release.info.last_deployed {
@@ -250,6 +244,41 @@ pub fn list(
     write_structured(printer, format, &rows, table.render())
 }
 
+/// A release as `status -o json|yaml` prints it: the stored record without its chart.
+#[derive(Serialize)]
+struct ReleaseWithoutChart<'a> {
+    name: &'a str,
+    info: &'a crate::release::Info,
+    #[serde(
+        skip_serializing_if = "Map::is_empty",
+        serialize_with = "crate::values::go_json::serialize"
+    )]
+    config: &'a Map<String, Value>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    manifest: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    hooks: &'a [crate::release::Hook],
+    version: u32,
+    namespace: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    apply_method: Option<crate::release::ApplyMethod>,
+}
+
+impl<'a> From<&'a Release> for ReleaseWithoutChart<'a> {
+    fn from(r: &'a Release) -> Self {
+        ReleaseWithoutChart {
+            name: &r.name,
+            info: &r.info,
+            config: &r.config,
+            manifest: &r.manifest,
+            hooks: &r.hooks,
+            version: r.revision,
+            namespace: &r.namespace,
+            apply_method: r.apply_method,
+        }
+    }
+}
+
 /// `get values`: `USER-SUPPLIED VALUES:` (or `COMPUTED VALUES:`) and YAML, or JSON/YAML.
 pub fn values(
     printer: &Printer,
@@ -257,7 +286,7 @@ pub fn values(
     all: bool,
     format: OutputFormat,
 ) -> Result<()> {
-    let value = Value::Object(values.clone());
+    let value = crate::values::go_json::to_go_numbers(&Value::Object(values.clone()));
     let header = if all {
         "COMPUTED VALUES:"
     } else {

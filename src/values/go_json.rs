@@ -4,7 +4,7 @@
 //! (`6379`, not `6379.0`) and come back as `float64`. serde_json would write a `f64` with a
 //! fraction and read integers as integers; these helpers make rhelm write what Helm writes
 //! and read what Helm reads.
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serializer};
 use serde_json::{Map, Number, Value};
 
 /// Largest integer a `float64` holds exactly; beyond it Go prints an exponent anyway.
@@ -63,11 +63,6 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>
         .into_iter()
         .map(|(k, v)| (k, to_float_numbers(v)))
         .collect())
-}
-
-/// Serializes any value with Go's number formatting (for `-o json` of values).
-pub fn go_value<T: Serialize>(value: &T) -> Result<Value, serde_json::Error> {
-    Ok(to_go_numbers(&serde_json::to_value(value)?))
 }
 
 #[cfg(test)]
