@@ -22,6 +22,8 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Upper bound on nodes produced by alias expansion (guards against "billion laughs").
 const MAX_EXPANDED_NODES: usize = 1_000_000;
+/// Deepest nesting accepted (go-yaml's limit), so conversion cannot exhaust the stack.
+const MAX_DEPTH: usize = 10_000;
 
 /// A YAML document that could not be read, with the 1-based line where it went wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -205,6 +207,9 @@ impl MarkedEventReceiver for Builder {
                 }
                 None => self.error = Some((mark.line(), "unknown anchor referenced".into())),
             },
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.error = Some((mark.line(), format!("exceeded max depth of {MAX_DEPTH}")));
+            }
             Event::SequenceStart(anchor, _) => {
                 self.stack.push(Frame::Seq {
                     anchor,
@@ -781,6 +786,14 @@ mod tests {
         let text = to_yaml_string(&v);
         assert_eq!(parse_document(&text).unwrap(), v, "{text}");
         assert!(text.contains("\nlist:\n- k: 1\n  m:\n    x: w\n"), "{text}");
+    }
+
+    #[test]
+    fn absurdly_deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("a: {}{}\n", "[".repeat(20_000), "]".repeat(20_000));
+        let err = parse_document(&text).unwrap_err();
+        assert!(err.message.contains("depth") || err.message.contains("recursion limit"), "{err}");
+        assert_eq!(err.line, 1);
     }
 
     #[test]
