@@ -792,8 +792,29 @@ mod tests {
     fn absurdly_deep_nesting_is_an_error_not_a_crash() {
         let text = format!("a: {}{}\n", "[".repeat(20_000), "]".repeat(20_000));
         let err = parse_document(&text).unwrap_err();
-        assert!(err.message.contains("depth") || err.message.contains("recursion limit"), "{err}");
+        assert!(
+            err.message.contains("depth") || err.message.contains("recursion limit"),
+            "{err}"
+        );
         assert_eq!(err.line, 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_parser_never_panics(input in "[a-z0-9:{}\\[\\],&*!|>'\"#\\- \n<.~]{0,80}") {
+            let _ = parse_values(&input);
+        }
+
+        #[test]
+        fn written_values_read_back_identically(
+            keys in proptest::collection::vec("[ -~]{0,8}", 1..5),
+            strings in proptest::collection::vec("[ -~\n]{0,12}", 1..5),
+        ) {
+            let map: Map<String, Value> = keys.into_iter().zip(strings.into_iter().map(Value::String)).collect();
+            let v = Value::Object(map);
+            let text = to_yaml_string(&v);
+            proptest::prop_assert_eq!(parse_document(&text).unwrap(), v, "{}", text);
+        }
     }
 
     #[test]
