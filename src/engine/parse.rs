@@ -553,7 +553,9 @@ impl<'t> Parser<'_, 't> {
     fn text_or_action(&mut self) -> Result<Parsed, ParseError> {
         let item = self.next_non_space();
         match item.kind {
-            ItemKind::Text => Ok(Parsed::Node(Node::Text(item.val.into_owned().into_boxed_str()))),
+            ItemKind::Text => Ok(Parsed::Node(Node::Text(
+                item.val.into_owned().into_boxed_str(),
+            ))),
             ItemKind::LeftDelim => self.action(),
             _ => Err(self.unexpected(&item, "input")),
         }
