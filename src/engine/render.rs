@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use crate::chart::Chart;
 
-use super::exec::{Env, Lookup, WARN_END, WARN_START};
+use super::exec::{Env, ExecError, Lookup, WARN_END, WARN_START};
 use super::funcs;
 use super::objects::{Files, capabilities_object, chart_object};
 use super::parse::{FuncTable, TreeSet, is_empty_tree, parse};
@@ -230,7 +230,7 @@ fn render_here(
         }
         let mut out = String::new();
         env.execute(&t.path, t.top.clone(), &mut out)
-            .map_err(|e| exec_error(&e.0))?;
+            .map_err(|e| exec_error(&e))?;
         let out = if out.contains("<no value>") {
             out.replace("<no value>", "")
         } else {
@@ -242,8 +242,11 @@ fn render_here(
 }
 
 /// Helm's `cleanupExecError`: `required`/`fail` messages become
-/// `execution error at (LOCATION): MESSAGE`; anything else is Go's text.
-fn exec_error(text: &str) -> Error {
+/// `execution error at (LOCATION): MESSAGE`; other errors become Helm 4's trace (one
+/// block per template in the error chain) when every error in the chain is a template
+/// error, else Go's text.
+fn exec_error(err: &ExecError) -> Error {
+    let text = &err.text;
     let tokens: Vec<&str> = text.splitn(3, ": ").collect();
     if let [_, location, rest] = tokens.as_slice()
         && let Some(start) = rest.find(WARN_START)
@@ -256,7 +259,92 @@ fn exec_error(text: &str) -> Error {
             };
         }
     }
-    Error::Exec(text.to_string())
+    match trace(err) {
+        Some(formatted) => Error::Exec(formatted),
+        None => Error::Exec(text.clone()),
+    }
+}
+
+/// One step of Helm's error trace.
+#[derive(PartialEq, Eq)]
+struct Traceable {
+    location: String,
+    executed: String,
+    message: String,
+}
+
+/// Matches Helm's three trace patterns (`execErrFmt`, `execErrFmtWithoutTemplate`,
+/// `execErrNoTemplateAssociated`) by hand, in linear time: a chain of nested `include`
+/// errors repeats every inner text, so regex captures would be quadratic.
+fn traceable(text: &str) -> Option<Traceable> {
+    // Go's `.` does not match a newline and the patterns are anchored at both ends.
+    if text.contains('\n') {
+        return None;
+    }
+    let rest = text.strip_prefix("template: ")?;
+    if let Some(i) = rest.find(": executing ").filter(|i| *i > 0) {
+        let after = &rest[i + ": executing ".len()..];
+        if let Some(j) = after.find(" at ").filter(|j| *j > 0) {
+            let after_at = &after[j + " at ".len()..];
+            if let Some(k) = after_at.find(": ").filter(|k| *k > 0) {
+                let tail = &after_at[k + 2..];
+                let message = match tail.get(1..).and_then(|t| t.find(" template:")) {
+                    Some(p) => &tail[..p + 1],
+                    None => tail,
+                };
+                if !message.is_empty() {
+                    return Some(Traceable {
+                        location: rest[..i].to_string(),
+                        executed: format!("executing {} at {}:", &after[..j], &after_at[..k]),
+                        message: message.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(i) = rest.get(1..).and_then(|r| r.find(": ")) {
+        return Some(Traceable {
+            location: rest[..i + 1].to_string(),
+            executed: String::new(),
+            message: rest[i + 3..].to_string(),
+        });
+    }
+    if rest.starts_with("no template ") && rest.contains(" associated with template ") {
+        return Some(Traceable {
+            location: String::new(),
+            executed: String::new(),
+            message: text.to_string(),
+        });
+    }
+    None
+}
+
+/// Helm 4's trace of an execution error chain, or `None` when some error in the chain
+/// is not a template error (Helm then prints Go's text unchanged).
+fn trace(err: &ExecError) -> Option<String> {
+    let mut steps: Vec<Traceable> = Vec::new();
+    for text in std::iter::once(&err.text).chain(err.chain.iter()) {
+        let step = traceable(text)?;
+        if steps.last() != Some(&step) {
+            steps.push(step);
+        }
+    }
+    let mut out = String::new();
+    for s in &steps {
+        if !s.location.is_empty() {
+            out.push_str(&s.location);
+            out.push_str("\n  ");
+        }
+        if !s.executed.is_empty() {
+            out.push_str(&s.executed);
+            out.push_str("\n    ");
+        }
+        if !s.message.is_empty() {
+            out.push_str(&s.message);
+            out.push('\n');
+        }
+    }
+    Some(out.trim().to_string())
 }
 
 struct Shared {
@@ -381,14 +469,17 @@ mod tests {
             "app",
             &[(
                 "templates/a.yaml",
-                "{{ .Release.Name }} {{ .Chart.Name }}-{{ .Chart.AppVersion }} {{ .Template.Name }} {{ .Template.BasePath }} {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.APIVersions.Has \"apps/v1\" }}",
+                "{{ .Release.Name }} {{ .Chart.Name }}-{{ .Chart.AppVersion }} {{ .Template.Name }} {{ .Template.BasePath }} {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.APIVersions.Has \"apps/v1\" }} {{ printf \"%T\" .Chart }} [{{ .Chart.Nope }}] {{ .Chart.IsRoot }}",
             )],
             vec![],
         );
         let out = render(&c, &values(serde_json::json!({})), &opts()).unwrap_or_default();
         assert_eq!(
             out.get("app/templates/a.yaml").map(String::as_str),
-            Some("rel app-2.0 app/templates/a.yaml app/templates v1.20.2 20 true")
+            // As real Helm 4.3 prints them (KubeVersion has no String() on the value).
+            Some(
+                "rel app-2.0 app/templates/a.yaml app/templates {v1.20.2  1 20} 20 true map[string]interface {} [] true"
+            )
         );
     }
 
@@ -463,7 +554,7 @@ mod tests {
         let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
         assert_eq!(
             err.map_err(|e| e.to_string()),
-            Err("template: app/templates/a.yaml:1:10: executing \"app/templates/a.yaml\" at <.Values.a.b>: nil pointer evaluating interface {}.b".into())
+            Err("app/templates/a.yaml:1:10\n  executing \"app/templates/a.yaml\" at <.Values.a.b>:\n    nil pointer evaluating interface {}.b".into())
         );
     }
 
@@ -536,5 +627,52 @@ mod tests {
             "error calling include: rendering template has a nested reference name: r: unable to execute template"
         ));
         assert_eq!(text.matches("error calling include").count(), 1002);
+    }
+
+    #[test]
+    fn include_errors_trace_every_template_like_helm() {
+        let c = chart(
+            "app",
+            &[
+                (
+                    "templates/_h.tpl",
+                    "{{ define \"h\" }}{{ .Values.a.b }}{{ end }}",
+                ),
+                (
+                    "templates/a.yaml",
+                    "x: {{ include \"h\" . }}\ny: {{ include \"nope\" . }}",
+                ),
+            ],
+            vec![],
+        );
+        let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("app/templates/a.yaml:1:6\n  executing \"app/templates/a.yaml\" at <include \"h\" .>:\n    error calling include:\napp/templates/_h.tpl:1:26\n  executing \"h\" at <.Values.a.b>:\n    nil pointer evaluating interface {}.b".into())
+        );
+    }
+
+    #[test]
+    fn missing_include_target_is_traced_as_helm_prints_it() {
+        let c = chart(
+            "app",
+            &[("templates/a.yaml", "x: {{ include \"nope\" . }}")],
+            vec![],
+        );
+        let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("app/templates/a.yaml:1:6\n  executing \"app/templates/a.yaml\" at <include \"nope\" .>:\n    error calling include:\ntemplate: no template \"nope\" associated with template \"gotpl\"".into())
+        );
+    }
+
+    #[test]
+    fn function_errors_keep_go_text() {
+        let c = chart("app", &[("templates/a.yaml", "x: {{ eq 1 1.0 }}")], vec![]);
+        let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("template: app/templates/a.yaml:1:6: executing \"app/templates/a.yaml\" at <eq 1 1.0>: error calling eq: incompatible types for comparison: int and float64".into())
+        );
     }
 }
