@@ -16,6 +16,7 @@ use super::value::{Func, FuncError, Value};
 
 pub mod conv;
 pub mod json;
+pub mod sprig_crypto;
 pub mod sprig_dates;
 pub mod sprig_defaults;
 pub mod sprig_lists;
@@ -36,6 +37,7 @@ pub fn builtin_functions() -> HashMap<&'static str, Func> {
     sprig_math::register(&mut m);
     sprig_misc::register(&mut m);
     sprig_dates::register(&mut m);
+    sprig_crypto::register(&mut m);
     json::register(&mut m);
     yaml::register(&mut m);
     m
