@@ -355,7 +355,7 @@ fn tokenize(layout: &str) -> Vec<Tok> {
 
 fn format_go(t: &DateTime<FixedOffset>, zone: &str, layout: &str) -> String {
     let mut out = String::new();
-    let hour12 = |h: u32| if h % 12 == 0 { 12 } else { h % 12 };
+    let hour12 = |h: u32| if h.is_multiple_of(12) { 12 } else { h % 12 };
     for tok in tokenize(layout) {
         match tok {
             Tok::Lit(s) => out.push_str(&s),
@@ -1068,7 +1068,10 @@ mod tests {
             .unwrap()),
             "2024-03-05 07:08"
         );
-        assert_eq!(fmt(unix_epoch(&[t.clone()]).unwrap()), "1709622489");
+        assert_eq!(
+            fmt(unix_epoch(std::slice::from_ref(&t)).unwrap()),
+            "1709622489"
+        );
         let m = date_modify(&[Value::string("-1h"), t.clone()]).unwrap();
         assert_eq!(fmt(unix_epoch(&[m]).unwrap()), "1709618889");
         assert_eq!(fmt(duration(&[Value::Int(95)]).unwrap()), "1m35s");
