@@ -25,7 +25,6 @@ pub fn register(m: &mut HashMap<&'static str, Func>) {
         ("fromJson", from_json),
         ("mustFromJson", must_from_json),
         ("fromJsonArray", from_json_array),
-        ("mustFromJsonArray", must_from_json_array),
     ];
     m.extend(fs.iter().copied());
 }
@@ -308,11 +307,6 @@ fn from_json_array(a: &[Value]) -> FuncResult {
         Ok(v) => Ok(v),
         Err(e) => Ok(Value::list(vec![string_value(e)])),
     }
-}
-
-fn must_from_json_array(a: &[Value]) -> FuncResult {
-    let [s] = args::<1>("mustFromJsonArray", a)?;
-    decode_json_list(str_arg(s)?).map_err(FuncError)
 }
 
 #[cfg(test)]

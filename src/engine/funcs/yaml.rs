@@ -216,10 +216,10 @@ fn plain_reads_as_string(s: &str) -> bool {
             if let Some(rest) = plain
                 .strip_prefix("0b")
                 .or_else(|| plain.strip_prefix("-0b"))
+                && !rest.is_empty()
+                && rest.chars().all(|c| c == '0' || c == '1')
             {
-                if !rest.is_empty() && rest.chars().all(|c| c == '0' || c == '1') {
-                    return false;
-                }
+                return false;
             }
             !is_base60_float(s)
         }
@@ -479,10 +479,8 @@ fn select_style(s: &str, simple_key: bool) -> Style {
     if simple_key && a.multiline {
         style = Style::Double;
     }
-    if style == Style::Plain {
-        if !a.block_plain_allowed || (s.is_empty() && simple_key) {
-            style = Style::Single;
-        }
+    if style == Style::Plain && (!a.block_plain_allowed || (s.is_empty() && simple_key)) {
+        style = Style::Single;
     }
     if style == Style::Single && !a.single_quoted_allowed {
         style = Style::Double;
