@@ -766,4 +766,59 @@ fn public_futures_are_send(client: &Client, discovery: &Discovery, resources: &[
     send(get(client, &resources[0]));
     send(wait_ready(client, resources, Duration::from_secs(1)));
     send(wait_deleted(client, resources, Duration::from_secs(1)));
+    send(wait_completed(client, resources, Duration::from_secs(1)));
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (scripts/test-cluster.sh)"]
+async fn a_hook_job_is_waited_for_until_it_completes_or_fails() {
+    let (client, discovery, ns) = setup("hook").await;
+    let job = |name: &str| {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox\n"
+        )
+    };
+    let resources = build_resources([job("ok"), job("bad")], &discovery, &ns).unwrap();
+    apply(&client, &resources, &[], &ApplyOptions::default())
+        .await
+        .unwrap();
+    let ok = &resources[0..1];
+    let bad = &resources[1..2];
+
+    let err = wait_completed(&client, ok, Duration::from_millis(500))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("0 of 1 completions"), "{err}");
+
+    // Play the job controller.
+    let succeeded =
+        json!({"status": {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}});
+    ok[0]
+        .api(client.kube())
+        .patch_status(
+            "ok",
+            &Default::default(),
+            &::kube::api::Patch::Merge(&succeeded),
+        )
+        .await
+        .unwrap();
+    wait_completed(&client, ok, Duration::from_secs(30))
+        .await
+        .unwrap();
+
+    let failed = json!({"status": {"failed": 1, "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]}});
+    bad[0]
+        .api(client.kube())
+        .patch_status(
+            "bad",
+            &Default::default(),
+            &::kube::api::Patch::Merge(&failed),
+        )
+        .await
+        .unwrap();
+    let err = wait_completed(&client, bad, Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Failed { .. }), "{err}");
+    assert!(err.to_string().contains("BackoffLimitExceeded"), "{err}");
 }
