@@ -822,3 +822,22 @@ async fn a_hook_job_is_waited_for_until_it_completes_or_fails() {
     assert!(matches!(err, Error::Failed { .. }), "{err}");
     assert!(err.to_string().contains("BackoffLimitExceeded"), "{err}");
 }
+
+#[tokio::test]
+#[ignore = "needs cluster (scripts/test-cluster.sh)"]
+async fn server_side_apply_takes_over_fields_rhelm_wrote_client_side() {
+    let (client, discovery, ns) = setup("switch").await;
+    let csa = ApplyOptions {
+        method: ApplyMethod::ClientSide,
+        ..ApplyOptions::default()
+    };
+    let first = build_resources([config_map("c", "  a: \"1\"\n")], &discovery, &ns).unwrap();
+    apply(&client, &first, &[], &csa).await.unwrap();
+    let second = build_resources([config_map("c", "  a: \"2\"\n")], &discovery, &ns).unwrap();
+    let report = apply(&client, &second, &first, &ApplyOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.notes.len(), 1, "{:?}", report.notes);
+    let live = get(&client, &second[0]).await.unwrap().unwrap();
+    assert_eq!(live["data"]["a"], "2");
+}
