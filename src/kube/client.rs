@@ -80,7 +80,14 @@ impl Client {
 /// Fails with [`Error::Unreachable`] (`Kubernetes cluster unreachable: …`) within about ten
 /// seconds when the server does not answer `GET /version`.
 pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Client, Error> {
-    let file = load_kubeconfig(kubeconfig)?;
+    let file = load_kubeconfig(kubeconfig, std::env::var_os("KUBECONFIG"))?;
+    if let Some(name) = context
+        && !file.contexts.iter().any(|c| c.name == name)
+    {
+        return Err(Error::UnknownContext {
+            context: name.to_owned(),
+        });
+    }
     let options = KubeConfigOptions {
         context: context.map(str::to_owned),
         ..KubeConfigOptions::default()
@@ -126,12 +133,17 @@ pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result
 }
 
 /// Reads the kubeconfig as client-go's loading rules do (see [`connect`]).
-fn load_kubeconfig(explicit: Option<&Path>) -> Result<Kubeconfig, Error> {
+/// `kubeconfig_env` is the value of `KUBECONFIG` (passed in so tests need not touch the
+/// process environment).
+fn load_kubeconfig(
+    explicit: Option<&Path>,
+    kubeconfig_env: Option<std::ffi::OsString>,
+) -> Result<Kubeconfig, Error> {
     let wrap = |source| Error::Kubeconfig { source };
     if let Some(path) = explicit {
         return Kubeconfig::read_from(path).map_err(wrap);
     }
-    if let Some(value) = std::env::var_os("KUBECONFIG") {
+    if let Some(value) = kubeconfig_env {
         let paths: Vec<PathBuf> = std::env::split_paths(&value)
             .filter(|p| !p.as_os_str().is_empty() && p.exists())
             .collect();
@@ -202,14 +214,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = write_kubeconfig(dir.path(), "config", "https://127.0.0.1:1", "team");
         let err = connect(Some(&path), Some("nope")).await.unwrap_err();
-        assert!(matches!(err, Error::Kubeconfig { .. }), "{err}");
+        assert_eq!(err.to_string(), "context \"nope\" does not exist");
+    }
+
+    #[test]
+    fn kubeconfig_env_files_are_merged_first_wins_and_missing_ones_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = write_kubeconfig(dir.path(), "a", "https://first.invalid:6443", "team");
+        let second = write_kubeconfig(dir.path(), "b", "https://second.invalid:6443", "x");
+        let missing = dir.path().join("missing");
+        let list = std::env::join_paths([missing, first, second]).unwrap();
+        let config = load_kubeconfig(None, Some(list)).unwrap();
+        assert_eq!(config.current_context.as_deref(), Some("main"));
+        let server = config.clusters[0]
+            .cluster
+            .as_ref()
+            .unwrap()
+            .server
+            .as_deref();
+        assert_eq!(server, Some("https://first.invalid:6443"));
     }
 
     #[test]
     fn explicit_kubeconfig_path_wins_over_the_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = write_kubeconfig(dir.path(), "config", "https://example.invalid:6443", "team");
-        let config = load_kubeconfig(Some(&path)).unwrap();
+        let other = write_kubeconfig(dir.path(), "other", "https://other.invalid:6443", "x");
+        let config = load_kubeconfig(Some(&path), Some(other.into_os_string())).unwrap();
         assert_eq!(config.current_context.as_deref(), Some("main"));
         assert_eq!(
             config.clusters[0]

@@ -36,6 +36,12 @@ pub enum Error {
         #[source]
         source: ::kube::config::KubeconfigError,
     },
+    /// `--kube-context` names a context the kubeconfig lacks (client-go's text).
+    #[error("context {context:?} does not exist")]
+    UnknownContext {
+        /// The context asked for.
+        context: String,
+    },
     /// The HTTP client could not be built from the kubeconfig (bad certificate, bad URL, …).
     #[error("building the Kubernetes client: {source}")]
     ClientSetup {
