@@ -60,7 +60,7 @@ pub use client::{Client, ServerVersion, connect};
 pub use delete::{DeleteFailure, DeleteOptions, DeleteReport, delete, is_kept};
 pub use discovery::{Discovery, ResourceType};
 pub use error::{Error, UnknownKind};
-pub use lookup::{get, lookup};
+pub use lookup::{BlockingLookup, get, lookup};
 pub use ownership::{
     Adoption, OwnershipPolicy, add_ownership_metadata, check_ownership, ownership_problem,
 };
