@@ -94,8 +94,8 @@ pub struct ApplyReport {
 /// `previous` holds the objects of the release's previous manifest; client-side updates use
 /// the matching one (by [`ResourceKey`]) to turn removed fields into deletions.
 ///
-/// A server-side conflict fails with [`Error::Conflict`] (the server's message names the other
-/// manager and fields). Objects the server cannot type for server-side apply (a Service port
+/// A server-side conflict with another manager fails with [`Error::Conflict`] (the server's
+/// message names the other manager and fields; [`Error::hint`] suggests `--force-conflicts`). Objects the server cannot type for server-side apply (a Service port
 /// without `protocol` on Kubernetes < 1.21, fields the server's schema lacks) are applied
 /// client-side instead, with a note in the report.
 pub async fn apply(
@@ -176,6 +176,12 @@ async fn apply_one(
                     .map_err(|err| Error::request("apply", resource.describe(), err))?;
                 (ApplyMethod::ServerSide, ApplyOutcome::Applied)
             }
+            Err(err) if super::error::status_code(&err) == Some(409) => {
+                return Err(Error::Conflict {
+                    object: helm_object_id(resource),
+                    message: status_message(&err).unwrap_or_default().to_owned(),
+                });
+            }
             Err(err) => return Err(Error::request("apply", resource.describe(), err)),
         },
     };
@@ -205,6 +211,20 @@ async fn server_side(
         .patch(resource.name(), &params, &Patch::Apply(&resource.object))
         .await?;
     Ok(())
+}
+
+/// `namespace/name group/version, Kind=Kind`: how Helm 4 names an object in conflict errors
+/// (Go's `GroupVersionKind.String()`, so core kinds read `/v1, Kind=ConfigMap`).
+fn helm_object_id(resource: &Resource) -> String {
+    let ar = &resource.resource_type.api_resource;
+    format!(
+        "{}/{} {}/{}, Kind={}",
+        resource.namespace().unwrap_or_default(),
+        resource.name(),
+        ar.group,
+        ar.version,
+        ar.kind
+    )
 }
 
 /// The field managers a server-side apply conflict names (`conflict with "x" using v1: …`,

@@ -360,7 +360,11 @@ async fn a_field_owned_by_another_manager_conflicts_until_forced() {
         text.contains("\"other\"") && text.contains(".data.key"),
         "{text}"
     );
-    assert!(text.contains("--force-conflicts"), "{text}");
+    assert!(
+        text.starts_with(&format!("conflict occurred while applying object {ns}/shared /v1, Kind=ConfigMap: Apply failed with 1 conflict: conflict with \"other\"")),
+        "{text}"
+    );
+    assert!(err.hint().unwrap().contains("--force-conflicts"));
 
     let forced = ApplyOptions {
         force_conflicts: true,
