@@ -865,3 +865,32 @@ async fn server_side_apply_takes_over_fields_rhelm_wrote_client_side() {
     let live = get(&client, &second[0]).await.unwrap().unwrap();
     assert_eq!(live["data"]["a"], "2");
 }
+
+#[tokio::test]
+#[ignore = "needs cluster (scripts/test-cluster.sh)"]
+async fn connecting_with_server_token_and_ca_flags_needs_no_kubeconfig_context() {
+    let text = std::fs::read_to_string(kubeconfig()).unwrap();
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .map(|v| v.trim().trim_matches('"').to_owned())
+            .unwrap()
+    };
+    let options = ConnectOptions {
+        // The kubeconfig given only to keep `~/.kube/config` out; its server is overridden.
+        kubeconfig: Some(kubeconfig()),
+        api_server: Some(field("server:")),
+        token: Some(field("token:")),
+        ca_file: Some(PathBuf::from(field("certificate-authority:"))),
+        as_user: Some("nobody".into()),
+        ..ConnectOptions::default()
+    };
+    let client = connect_with(&options).await.unwrap();
+    assert_eq!(client.server_version().major, "1");
+    // Impersonating a user without roles: reads are forbidden, with the server's message.
+    let discovery = Discovery::run(&client).await.unwrap();
+    let err = lookup(&client, &discovery, "v1", "ConfigMap", "default", "x")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err}");
+}

@@ -42,6 +42,14 @@ pub enum Error {
         /// The context asked for.
         context: String,
     },
+    /// `--kube-apiserver` is not a URL.
+    #[error("invalid API server URL {server:?}: {reason}")]
+    InvalidServer {
+        /// The value given.
+        server: String,
+        /// Why it does not parse.
+        reason: String,
+    },
     /// The HTTP client could not be built from the kubeconfig (bad certificate, bad URL, …).
     #[error("building the Kubernetes client: {source}")]
     ClientSetup {

@@ -56,7 +56,7 @@ mod cluster_tests;
 pub use apply::{
     Applied, ApplyMethod, ApplyOptions, ApplyOutcome, ApplyReport, apply, merge_patch,
 };
-pub use client::{Client, ServerVersion, connect};
+pub use client::{Client, ConnectOptions, ServerVersion, connect, connect_with};
 pub use delete::{DeleteFailure, DeleteOptions, DeleteReport, delete, is_kept};
 pub use discovery::{Discovery, ResourceType};
 pub use error::{Error, UnknownKind};
