@@ -894,3 +894,95 @@ async fn connecting_with_server_token_and_ca_flags_needs_no_kubeconfig_context()
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden { .. }), "{err}");
 }
+
+/// Leaves out what legitimately differs between kubectl's and our parse: the namespace (we
+/// default it), and `annotations: null`/`labels: null` (typed metadata drops them, as the
+/// server does).
+fn normalized(mut object: serde_json::Value) -> serde_json::Value {
+    if let Some(meta) = object.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+        meta.remove("namespace");
+        meta.remove("creationTimestamp");
+        for key in ["annotations", "labels"] {
+            if meta.get(key).is_some_and(serde_json::Value::is_null) {
+                meta.remove(key);
+            }
+        }
+    }
+    object
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (scripts/test-cluster.sh)"]
+async fn manifests_parse_exactly_as_kubectls_go_yaml_does() {
+    let client = connect(Some(&kubeconfig()), None).await.unwrap();
+    let discovery = Discovery::run(&client).await.unwrap();
+    let root = shared_dir().join("conformance");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("expected/manifest.yaml").is_file())
+        .collect();
+    cases.sort();
+    let mut compared = 0;
+    for case in &cases {
+        let manifest = std::fs::read_to_string(case.join("expected/manifest.yaml")).unwrap();
+        // Kinds of CRDs installed by other tests may be missing here; those cases are skipped.
+        let Ok(ours) = build_resources([&manifest], &discovery, "cmp") else {
+            continue;
+        };
+        // kubectl wants one namespace per call: point every object at the same one.
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(case.join("meta.json")).unwrap())
+                .unwrap();
+        let ns = meta["namespace"].as_str().unwrap();
+        let input = dir.path().join("in.yaml");
+        std::fs::write(
+            &input,
+            manifest.replace("namespace: kube-system", &format!("namespace: {ns}")),
+        )
+        .unwrap();
+        let out = kubectl(
+            &[
+                "create",
+                "--validate=false",
+                "--dry-run=client",
+                "-o",
+                "json",
+                "-n",
+                ns,
+                "-f",
+                input.to_str().unwrap(),
+            ],
+            "",
+        )
+        .await;
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            case.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&out.stdout)
+            .into_iter::<serde_json::Value>()
+            .map(Result::unwrap)
+            .flat_map(|v| match v["items"].as_array() {
+                Some(items) if v["kind"] == "List" => items.clone(),
+                _ => vec![v],
+            })
+            .collect();
+        assert_eq!(theirs.len(), ours.len(), "{}", case.display());
+        for (theirs, ours) in theirs.into_iter().zip(&ours) {
+            assert_eq!(
+                normalized(theirs),
+                normalized(ours.to_json()),
+                "{}: {}",
+                case.display(),
+                ours.describe()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "compared {compared} objects");
+}
