@@ -28,6 +28,10 @@ pub struct Chart {
     /// Loaded subcharts (from `charts/`), in load order. Never serialized, as in Helm.
     #[serde(skip)]
     pub dependencies: Vec<Chart>,
+    /// The `values.yaml` bytes as loaded (comments kept), for packaging. Never serialized;
+    /// Helm keeps it in `Chart.Raw`.
+    #[serde(skip)]
+    pub raw_values: Option<Vec<u8>>,
 }
 
 /// A file of a chart: path relative to the chart root, and its bytes.
@@ -50,7 +54,11 @@ pub struct Metadata {
     /// Project home page.
     pub home: String,
     /// Source URLs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub sources: Vec<String>,
     /// SemVer 2 chart version.
     pub version: String,
@@ -58,10 +66,18 @@ pub struct Metadata {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Search keywords.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub keywords: Vec<String>,
     /// Maintainers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub maintainers: Vec<Maintainer>,
     /// Icon URL.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -82,13 +98,21 @@ pub struct Metadata {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deprecated: bool,
     /// Free-form annotations.
-    #[serde(default, skip_serializing_if = "indexmap::IndexMap::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "indexmap::IndexMap::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub annotations: indexmap::IndexMap<String, String>,
     /// SemVer constraint on the Kubernetes version.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub kube_version: String,
     /// Declared dependencies (from `Chart.yaml`, or `requirements.yaml` for v1).
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub dependencies: Vec<Dependency>,
     /// `application` or `library`.
     #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
@@ -125,13 +149,21 @@ pub struct Dependency {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub condition: String,
     /// Tags that enable the dependency.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub tags: Vec<String>,
     /// Set by condition/tags processing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub enabled: bool,
     /// `import-values`: strings or `{child, parent}` maps.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_as_default"
+    )]
     pub import_values: Vec<Value>,
     /// Name the subchart is known by in the parent.
     #[serde(default, skip_serializing_if = "String::is_empty")]

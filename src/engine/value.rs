@@ -42,6 +42,11 @@ pub trait Object {
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>>;
     /// How `{{ . }}` prints it (Go's `String()` method where the type has one).
     fn display(&self) -> String;
+    /// For map- or slice-typed objects (`.Files`, `.Capabilities.APIVersions`): the
+    /// (key or index, element) pairs `range` visits, in Go's order. `None` for structs.
+    fn entries(&self) -> Option<Vec<(Value, Value)>> {
+        None
+    }
 }
 
 /// An error raised by a template function; the executor adds Go's

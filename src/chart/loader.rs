@@ -1,0 +1,664 @@
+//! Loading a chart from a directory or a `.tgz` archive into a [`Chart`].
+//!
+//! Helm counterpart: `pkg/chart/v2/loader` (`load.go` `LoadFiles`, `directory.go`,
+//! `archive.go`) and `internal/ignore`. Files are sorted into `Chart.yaml`, `Chart.lock` /
+//! `requirements.lock`, `values.yaml`, `values.schema.json`, `requirements.yaml` (v1),
+//! `templates/…`, `charts/…` (subcharts: folders and `.tgz`, loaded recursively; names
+//! starting with `_` or `.` are skipped) and everything else (`files`, for `.Files`).
+//! `.helmignore` applies to the top directory only; archives are read in memory, their one
+//! top folder stripped, and absolute or escaping paths refused. A UTF-8 BOM is dropped from
+//! each file. Nothing is written to disk.
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::helmignore::IgnoreRules;
+use super::validate::{API_VERSION_V1, validate_metadata};
+use super::{Chart, ChartFile, Error, Metadata};
+use crate::values::yaml;
+
+/// Largest total decompressed size of a chart archive (Helm's `MaxDecompressedChartSize`).
+pub const MAX_DECOMPRESSED_CHART_SIZE: u64 = 100 * 1024 * 1024;
+/// Largest decompressed size of one file (Helm's `MaxDecompressedFileSize`).
+pub const MAX_DECOMPRESSED_FILE_SIZE: u64 = 5 * 1024 * 1024;
+
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// Loads a chart from a directory or a `.tgz` file (Helm's `loader.Load`).
+pub fn load_chart(path: impl AsRef<Path>) -> Result<Chart, Error> {
+    let path = path.as_ref();
+    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_dir() {
+        load_dir(path)
+    } else {
+        let data = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if !data.starts_with(&[0x1f, 0x8b]) {
+            return Err(Error::Archive(format!(
+                "file '{}' does not appear to be a gzipped archive; got '{}'",
+                path.display(),
+                sniff_content_type(&data)
+            )));
+        }
+        load_archive(&data)
+    }
+}
+
+/// Loads a chart directory, honouring its `.helmignore` (Helm's `LoadDir`).
+pub fn load_dir(dir: &Path) -> Result<Chart, Error> {
+    let ignore_path = dir.join(".helmignore");
+    let rules = if ignore_path.is_file() {
+        let text = std::fs::read_to_string(&ignore_path).map_err(|source| Error::Io {
+            path: ignore_path.clone(),
+            source,
+        })?;
+        IgnoreRules::parse(&text).map_err(|source| Error::Ignore {
+            path: ignore_path.clone(),
+            source,
+        })?
+    } else {
+        IgnoreRules::defaults()
+    };
+    let mut files = Vec::new();
+    walk(dir, "", &rules, &mut files)?;
+    load_files(files)
+}
+
+/// Recursively collects files in lexical order (Go's `filepath.Walk`), following symlinks.
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    rules: &IgnoreRules,
+    out: &mut Vec<ChartFile>,
+) -> Result<(), Error> {
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, source }
+    };
+    let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .map_err(io_err(dir))?
+        .map(|e| e.map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())))
+        .collect::<Result<_, _>>()
+        .map_err(io_err(dir))?;
+    entries.sort();
+    for (name, path) in entries {
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let meta = std::fs::metadata(&path).map_err(io_err(&path))?;
+        if meta.is_dir() {
+            if !rules.ignores(&rel, true) {
+                walk(&path, &rel, rules, out)?;
+            }
+            continue;
+        }
+        if rules.ignores(&rel, false) {
+            continue;
+        }
+        if !meta.is_file() {
+            return Err(Error::Archive(format!(
+                "cannot load irregular file {} as it has file mode type bits set",
+                path.display()
+            )));
+        }
+        if meta.len() > MAX_DECOMPRESSED_FILE_SIZE {
+            return Err(Error::Archive(format!(
+                "chart file {rel:?} is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}"
+            )));
+        }
+        let data = std::fs::read(&path).map_err(io_err(&path))?;
+        out.push(ChartFile {
+            name: rel,
+            data: strip_bom(data),
+        });
+    }
+    Ok(())
+}
+
+/// Loads a gzipped tar chart archive held in memory (Helm's `LoadArchive`).
+pub fn load_archive(data: &[u8]) -> Result<Chart, Error> {
+    load_files(archive_files(data)?)
+}
+
+/// Reads the files of a chart archive, stripping the top folder and refusing unsafe paths.
+fn archive_files(data: &[u8]) -> Result<Vec<ChartFile>, Error> {
+    let arch = |m: String| Error::Archive(m);
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(data));
+    let mut files = Vec::new();
+    let mut remaining = MAX_DECOMPRESSED_CHART_SIZE;
+    let entries = archive
+        .entries()
+        .map_err(|e| arch(format!("reading chart archive: {e}")))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| arch(format!("reading chart archive: {e}")))?;
+        let kind = entry.header().entry_type();
+        if !(kind.is_file()
+            || kind == tar::EntryType::Continuous
+            || kind == tar::EntryType::GNUSparse)
+        {
+            continue;
+        }
+        let raw_name = String::from_utf8_lossy(&entry.path_bytes()).replace('\\', "/");
+        let parts: Vec<&str> = raw_name.split('/').collect();
+        let rel = parts[1..].join("/");
+        if rel.starts_with('/') {
+            return Err(arch("chart illegally contains absolute paths".into()));
+        }
+        let rel = clean_path(&rel);
+        if rel == "." {
+            return Err(arch(format!(
+                "chart illegally contains content outside the base directory: {raw_name:?}"
+            )));
+        }
+        if rel.starts_with("..") {
+            return Err(arch("chart illegally references parent directory".into()));
+        }
+        let bytes = rel.as_bytes();
+        if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
+            return Err(arch("chart contains illegally named files".into()));
+        }
+        if parts[0] == "Chart.yaml" {
+            return Err(arch("chart yaml not in base directory".into()));
+        }
+        let size = entry.header().size().unwrap_or(0);
+        if size > remaining {
+            return Err(arch(format!(
+                "decompressed chart is larger than the maximum size {MAX_DECOMPRESSED_CHART_SIZE}"
+            )));
+        }
+        if size > MAX_DECOMPRESSED_FILE_SIZE {
+            return Err(arch(format!(
+                "decompressed chart file {rel:?} is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}"
+            )));
+        }
+        let mut buf = Vec::with_capacity(size as usize);
+        (&mut entry)
+            .take(MAX_DECOMPRESSED_FILE_SIZE + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| arch(format!("reading {rel}: {e}")))?;
+        remaining = remaining.saturating_sub(buf.len() as u64);
+        files.push(ChartFile {
+            name: rel,
+            data: strip_bom(buf),
+        });
+    }
+    if files.is_empty() {
+        return Err(arch("no files in chart archive".into()));
+    }
+    Ok(files)
+}
+
+/// Go's `path.Clean` for `/`-separated relative paths.
+fn clean_path(p: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if matches!(out.last(), Some(&last) if last != "..") {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        ".".into()
+    } else {
+        out.join("/")
+    }
+}
+
+fn strip_bom(mut data: Vec<u8>) -> Vec<u8> {
+    if data.starts_with(UTF8_BOM) {
+        data.drain(..UTF8_BOM.len());
+    }
+    data
+}
+
+fn sniff_content_type(data: &[u8]) -> &'static str {
+    if data.is_empty() || std::str::from_utf8(&data[..data.len().min(512)]).is_ok() {
+        "text/plain; charset=utf-8"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+/// Builds a chart from its files (names relative to the chart root), as Helm's `LoadFiles`.
+pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
+    let mut chart = Chart::default();
+    let mut metadata: Option<Metadata> = None;
+    let mut subcharts: BTreeMap<String, Vec<ChartFile>> = BTreeMap::new();
+    // Chart.yaml first, whatever the file order (Helm does the same).
+    if let Some(file) = files.iter().find(|f| f.name == "Chart.yaml") {
+        let doc = parse_yaml_file(file)?;
+        let mut md = metadata_from_json(doc, None).map_err(|message| Error::BadFile {
+            file: file.name.clone(),
+            message,
+        })?;
+        if md.api_version.is_empty() {
+            md.api_version = API_VERSION_V1.to_string();
+        }
+        metadata = Some(md);
+    }
+    for file in files {
+        match file.name.as_str() {
+            "Chart.yaml" => {}
+            "Chart.lock" | "requirements.lock" => {
+                chart.lock = Some(parse_yaml_file(&file)?);
+                let is_v1 = metadata
+                    .as_ref()
+                    .is_some_and(|m| m.api_version == API_VERSION_V1);
+                if file.name == "requirements.lock" && is_v1 {
+                    chart.files.push(file);
+                }
+            }
+            "values.yaml" => {
+                let text = String::from_utf8_lossy(&file.data);
+                chart.values = yaml::parse_values(&text).map_err(|source| Error::Yaml {
+                    file: file.name.clone(),
+                    source,
+                })?;
+                chart.raw_values = Some(file.data);
+            }
+            "values.schema.json" => chart.schema = Some(file.data),
+            "requirements.yaml" => {
+                let doc = parse_yaml_file(&file)?;
+                let base = metadata.take().unwrap_or_default();
+                let is_v1 = base.api_version == API_VERSION_V1;
+                let md = metadata_from_json(doc, Some(base)).map_err(|message| Error::BadFile {
+                    file: file.name.clone(),
+                    message,
+                })?;
+                metadata = Some(md);
+                if is_v1 {
+                    chart.files.push(file);
+                }
+            }
+            name if name.starts_with("templates/") => chart.templates.push(file),
+            name if name.starts_with("charts/") => {
+                if name.ends_with(".prov") {
+                    chart.files.push(file);
+                    continue;
+                }
+                let rest = &name["charts/".len()..];
+                let (sub, inner) = rest.split_once('/').unwrap_or((rest, rest));
+                let sub = sub.to_string();
+                let inner = inner.to_string();
+                subcharts.entry(sub).or_default().push(ChartFile {
+                    name: inner,
+                    data: file.data,
+                });
+            }
+            _ => chart.files.push(file),
+        }
+    }
+    let mut md = metadata.ok_or(Error::MissingChartYaml)?;
+    validate_metadata(&mut md).map_err(Error::Validation)?;
+    chart.metadata = md;
+    for (name, files) in subcharts {
+        if name.starts_with('_') || name.starts_with('.') {
+            continue;
+        }
+        let wrap = |source: Error| Error::Subchart {
+            name: name.clone(),
+            parent: chart.metadata.name.clone(),
+            source: Box::new(source),
+        };
+        let sub = if name.ends_with(".tgz") {
+            let Some(file) = files.first() else { continue };
+            if file.name != name {
+                return Err(Error::Archive(format!(
+                    "error unpacking subchart tar in {}: expected {}, got {}",
+                    chart.metadata.name, name, file.name
+                )));
+            }
+            load_archive(&file.data).map_err(wrap)?
+        } else {
+            // Files directly in charts/ (not in a folder) are not part of any subchart.
+            let inner: Vec<ChartFile> = files.into_iter().filter(|f| f.name != name).collect();
+            load_files(inner).map_err(wrap)?
+        };
+        chart.dependencies.push(sub);
+    }
+    Ok(chart)
+}
+
+fn parse_yaml_file(file: &ChartFile) -> Result<Value, Error> {
+    let text = String::from_utf8_lossy(&file.data);
+    yaml::parse_document(&text).map_err(|source| Error::Yaml {
+        file: file.name.clone(),
+        source,
+    })
+}
+
+/// Fills metadata from parsed YAML. Like `sigs.k8s.io/yaml`, scalars given for string fields
+/// (`version: 1.0`, `appVersion: 2`) are turned into strings; nulls leave the field as is.
+/// `base` carries fields already set (when `requirements.yaml` adds dependencies).
+fn metadata_from_json(doc: Value, base: Option<Metadata>) -> Result<Metadata, String> {
+    let mut doc = match doc {
+        Value::Object(map) => map,
+        Value::Null => serde_json::Map::new(),
+        other => return Err(format!("cannot unmarshal {other} into chart metadata")),
+    };
+    const STRING_FIELDS: &[&str] = &[
+        "name",
+        "home",
+        "version",
+        "description",
+        "icon",
+        "apiVersion",
+        "condition",
+        "tags",
+        "appVersion",
+        "kubeVersion",
+        "type",
+    ];
+    stringify_fields(&mut doc, STRING_FIELDS);
+    for list in ["sources", "keywords"] {
+        if let Some(Value::Array(items)) = doc.get_mut(list) {
+            items.iter_mut().for_each(stringify_scalar);
+        }
+    }
+    if let Some(Value::Object(ann)) = doc.get_mut("annotations") {
+        ann.values_mut().for_each(stringify_scalar);
+    }
+    if let Some(Value::Array(ms)) = doc.get_mut("maintainers") {
+        for m in ms.iter_mut() {
+            if let Value::Object(m) = m {
+                stringify_fields(m, &["name", "email", "url"]);
+            }
+        }
+    }
+    if let Some(Value::Array(deps)) = doc.get_mut("dependencies") {
+        for d in deps.iter_mut() {
+            if let Value::Object(d) = d {
+                stringify_fields(d, &["name", "version", "repository", "condition", "alias"]);
+                if let Some(Value::Array(tags)) = d.get_mut("tags") {
+                    tags.iter_mut().for_each(stringify_scalar);
+                }
+            }
+        }
+    }
+    // Overlay onto the existing metadata, as Go unmarshals into an existing struct.
+    let mut merged = match base {
+        Some(md) => match serde_json::to_value(md) {
+            Ok(Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        },
+        None => serde_json::Map::new(),
+    };
+    for (k, v) in doc {
+        merged.insert(k, v);
+    }
+    merged.entry("name").or_insert(Value::String(String::new()));
+    merged
+        .entry("version")
+        .or_insert(Value::String(String::new()));
+    serde_json::from_value(Value::Object(merged)).map_err(|e| e.to_string())
+}
+
+fn stringify_fields(map: &mut serde_json::Map<String, Value>, fields: &[&str]) {
+    for field in fields {
+        match map.get_mut(*field) {
+            Some(Value::Null) => {
+                map.remove(*field);
+            }
+            Some(v) => stringify_scalar(v),
+            None => {}
+        }
+    }
+}
+
+/// Go's conversion of a YAML scalar for a string target (`sigs.k8s.io/yaml` jsonTarget).
+fn stringify_scalar(v: &mut Value) {
+    match v {
+        Value::Bool(b) => *v = Value::String(b.to_string()),
+        Value::Number(n) => {
+            let f = n.as_f64().unwrap_or(0.0);
+            let text = if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", f as i64)
+            } else {
+                format!("{}", f as f32)
+            };
+            *v = Value::String(text);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn basic_chart(dir: &Path) {
+        write(
+            dir,
+            "Chart.yaml",
+            "apiVersion: v2\nname: demo\nversion: 0.1.0\nappVersion: 1.10\n",
+        );
+        write(dir, "values.yaml", "replicas: 2\nimage:\n  tag: latest\n");
+        write(dir, "templates/deploy.yaml", "kind: Deployment\n");
+        write(dir, "templates/.hidden", "x");
+        write(dir, "README.md", "readme");
+        write(dir, "crds/crd.yaml", "kind: CustomResourceDefinition\n");
+        write(
+            dir,
+            "charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+        );
+        write(dir, "charts/sub/values.yaml", "a: 1\n");
+        write(dir, "charts/sub/templates/x.yaml", "x");
+        write(dir, "charts/_skip/Chart.yaml", "broken: [");
+    }
+
+    #[test]
+    fn a_directory_loads_templates_values_files_and_subcharts() {
+        let tmp = tempfile::tempdir().unwrap();
+        basic_chart(tmp.path());
+        let chart = load_chart(tmp.path()).unwrap();
+        assert_eq!(chart.metadata.name, "demo");
+        assert_eq!(chart.metadata.app_version, "1.1");
+        let templates: Vec<_> = chart.templates.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(templates, ["templates/deploy.yaml"]);
+        let files: Vec<_> = chart.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(files, ["README.md", "crds/crd.yaml"]);
+        assert_eq!(chart.values["replicas"].as_f64(), Some(2.0));
+        assert_eq!(chart.dependencies.len(), 1);
+        assert_eq!(chart.dependencies[0].metadata.name, "sub");
+        assert_eq!(chart.dependencies[0].templates[0].name, "templates/x.yaml");
+    }
+
+    #[test]
+    fn helmignore_excludes_matching_files_and_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        basic_chart(tmp.path());
+        write(tmp.path(), ".helmignore", "*.md\ncrds/\n");
+        let chart = load_chart(tmp.path()).unwrap();
+        let files: Vec<_> = chart.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(files, [".helmignore"]);
+    }
+
+    #[test]
+    fn a_missing_chart_yaml_is_reported_with_helms_text() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "values.yaml", "a: 1\n");
+        assert_eq!(
+            load_chart(tmp.path()).unwrap_err().to_string(),
+            "Chart.yaml file is missing"
+        );
+    }
+
+    #[test]
+    fn a_missing_name_fails_validation() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "Chart.yaml", "apiVersion: v2\nversion: 1.0.0\n");
+        assert_eq!(
+            load_chart(tmp.path()).unwrap_err().to_string(),
+            "validation: chart.metadata.name is required"
+        );
+    }
+
+    #[test]
+    fn a_chart_without_api_version_is_v1_and_reads_requirements_yaml() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "Chart.yaml", "name: old\nversion: 1.0.0\n");
+        write(
+            tmp.path(),
+            "requirements.yaml",
+            "dependencies:\n- name: sub\n  version: 1.x\n",
+        );
+        write(
+            tmp.path(),
+            "charts/sub/Chart.yaml",
+            "name: sub\nversion: 1.0.0\n",
+        );
+        let chart = load_chart(tmp.path()).unwrap();
+        assert_eq!(chart.metadata.api_version, "v1");
+        assert_eq!(chart.metadata.dependencies[0].name, "sub");
+        assert!(chart.files.iter().any(|f| f.name == "requirements.yaml"));
+    }
+
+    #[test]
+    fn a_broken_subchart_names_itself_and_its_parent() {
+        let tmp = tempfile::tempdir().unwrap();
+        basic_chart(tmp.path());
+        write(tmp.path(), "charts/bad/values.yaml", "a: 1\n");
+        let err = load_chart(tmp.path()).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "error unpacking subchart bad in demo: Chart.yaml file is missing"
+        );
+    }
+
+    fn tgz(entries: &[(&str, &str)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, text) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(text.len() as u64);
+            header.set_mode(0o644);
+            header.set_entry_type(tar::EntryType::Regular);
+            // Write the raw name so tests can build hostile paths the tar crate would refuse.
+            let bytes = name.as_bytes();
+            header.as_old_mut().name[..bytes.len()].copy_from_slice(bytes);
+            header.set_cksum();
+            builder.append(&header, text.as_bytes()).unwrap();
+        }
+        let tar = builder.into_inner().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&tar).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn an_archive_loads_with_its_top_folder_stripped() {
+        let data = tgz(&[
+            (
+                "demo/Chart.yaml",
+                "apiVersion: v2\nname: demo\nversion: 1.0.0\n",
+            ),
+            ("demo/templates/a.yaml", "a"),
+            ("demo/charts/sub-1.0.0.tgz", ""),
+        ]);
+        let data_sub = tgz(&[(
+            "sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+        )]);
+        let outer = tgz(&[
+            (
+                "demo/Chart.yaml",
+                "apiVersion: v2\nname: demo\nversion: 1.0.0\n",
+            ),
+            ("demo/templates/a.yaml", "a"),
+        ]);
+        let chart = load_archive(&outer).unwrap();
+        assert_eq!(chart.templates[0].name, "templates/a.yaml");
+        // The empty nested .tgz is not a gzip stream and fails loudly.
+        assert!(load_archive(&data).is_err());
+        assert_eq!(load_archive(&data_sub).unwrap().metadata.name, "sub");
+    }
+
+    #[test]
+    fn archives_with_escaping_paths_are_refused() {
+        let data = tgz(&[
+            ("demo/../../etc/passwd", "x"),
+            ("demo/Chart.yaml", "name: a\nversion: 1.0.0\n"),
+        ]);
+        assert_eq!(
+            load_archive(&data).unwrap_err().to_string(),
+            "chart illegally references parent directory"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_gzip_is_not_an_archive() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("x.tgz");
+        std::fs::write(&path, "hello").unwrap();
+        assert!(
+            load_chart(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("does not appear to be a gzipped archive")
+        );
+    }
+
+    #[test]
+    fn a_utf8_bom_is_dropped() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "Chart.yaml",
+            "\u{feff}apiVersion: v2\nname: bom\nversion: 1.0.0\n",
+        );
+        assert_eq!(load_chart(tmp.path()).unwrap().metadata.name, "bom");
+    }
+
+    #[test]
+    fn clean_path_resolves_dots_like_go() {
+        assert_eq!(clean_path("a/./b/../c"), "a/c");
+        assert_eq!(clean_path("../x"), "../x");
+        assert_eq!(clean_path(""), ".");
+    }
+}
+
+#[cfg(test)]
+mod conformance_tests {
+    use super::*;
+    use crate::chart::shared_dir;
+
+    #[test]
+    fn every_conformance_chart_loads_with_its_subcharts() {
+        let root = shared_dir().join("conformance");
+        let mut count = 0;
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let dir = entry.unwrap().path().join("chart");
+            if !dir.is_dir() {
+                continue;
+            }
+            let chart = load_chart(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            assert!(!chart.templates.is_empty(), "{}", dir.display());
+            assert!(!chart.metadata.version.is_empty());
+            count += 1;
+        }
+        assert_eq!(count, 12);
+    }
+}

@@ -1,0 +1,397 @@
+//! JSON in templates: Go's `encoding/json` output and input, as Helm and Sprig use it.
+//!
+//! Helm counterpart: `toJson`/`fromJson`/`fromJsonArray`/`mustToJson` in
+//! `pkg/engine/funcs.go`, Sprig's `toPrettyJson`/`toRawJson`, and Go's `encoding/json`
+//! (`encode.go`: sorted keys, `<`, `>`, `&`, U+2028/U+2029 escaped, floats in `%f` form
+//! unless the exponent is < -6 or >= 21). Decoding turns every number into `float64`.
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::super::gofmt::format_float_shortest;
+use super::super::value::{Func, FuncError, Value};
+use super::{FuncResult, args, str_arg, string_value};
+
+/// Registers the JSON functions (Helm's and Sprig's).
+pub fn register(m: &mut HashMap<&'static str, Func>) {
+    let fs: &[(&'static str, Func)] = &[
+        ("toJson", to_json),
+        ("mustToJson", must_to_json),
+        ("toPrettyJson", to_pretty_json),
+        ("mustToPrettyJson", must_to_pretty_json),
+        ("toRawJson", to_raw_json),
+        ("mustToRawJson", must_to_raw_json),
+        ("fromJson", from_json),
+        ("mustFromJson", must_from_json),
+        ("fromJsonArray", from_json_array),
+        ("mustFromJsonArray", must_from_json_array),
+    ];
+    m.extend(fs.iter().copied());
+}
+
+/// How to write JSON: Go's `json.Marshal`, `MarshalIndent(v, "", "  ")`, or an encoder
+/// with `SetEscapeHTML(false)`.
+#[derive(Clone, Copy)]
+pub struct JsonStyle {
+    /// Escape `<`, `>`, `&` as `\u003c` etc. (Go's default).
+    pub escape_html: bool,
+    /// Indent nested values by two spaces per level.
+    pub pretty: bool,
+}
+
+impl JsonStyle {
+    /// `json.Marshal`.
+    pub const COMPACT: JsonStyle = JsonStyle {
+        escape_html: true,
+        pretty: false,
+    };
+}
+
+/// Encodes a value as Go's `encoding/json` does; fails on NaN or infinities
+/// (`json: unsupported value: NaN`).
+pub fn encode_json(v: &Value, style: JsonStyle) -> Result<String, FuncError> {
+    let mut out = String::new();
+    write_json(&mut out, v, style, 0)?;
+    Ok(out)
+}
+
+/// Go's `encoding/json` float formatting.
+pub fn format_json_float(f: f64) -> Result<String, FuncError> {
+    if f.is_nan() || f.is_infinite() {
+        return Err(FuncError(format!(
+            "json: unsupported value: {}",
+            format_float_shortest(f)
+        )));
+    }
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let s = format!("{f:e}");
+        let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let sign = if exp < 0 { '-' } else { '+' };
+        return Ok(format!("{mant}e{sign}{}", exp.unsigned_abs()));
+    }
+    if f == 0.0 {
+        return Ok(if f.is_sign_negative() { "-0" } else { "0" }.to_string());
+    }
+    // Shortest round-trip digits in positional form.
+    let s = format!("{f}");
+    Ok(s)
+}
+
+fn write_indent(out: &mut String, depth: usize) {
+    out.push('\n');
+    for _ in 0..depth {
+        out.push_str("  ");
+    }
+}
+
+fn write_json(
+    out: &mut String,
+    v: &Value,
+    style: JsonStyle,
+    depth: usize,
+) -> Result<(), FuncError> {
+    match v {
+        Value::Nil => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(n) => out.push_str(&n.to_string()),
+        Value::Float(f) => out.push_str(&format_json_float(*f)?),
+        Value::String(s) => write_json_string(out, s, style.escape_html),
+        Value::Bytes(b) => {
+            use base64::Engine;
+            let enc = base64::engine::general_purpose::STANDARD.encode(b);
+            write_json_string(out, &enc, style.escape_html);
+        }
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if style.pretty {
+                    write_indent(out, depth + 1);
+                }
+                write_json(out, item, style, depth + 1)?;
+            }
+            if style.pretty && !items.is_empty() {
+                write_indent(out, depth);
+            }
+            out.push(']');
+        }
+        Value::Map(map) => {
+            let map = map.borrow();
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if style.pretty {
+                    write_indent(out, depth + 1);
+                }
+                write_json_string(out, k, style.escape_html);
+                out.push(':');
+                if style.pretty {
+                    out.push(' ');
+                }
+                write_json(out, item, style, depth + 1)?;
+            }
+            if style.pretty && !map.is_empty() {
+                write_indent(out, depth);
+            }
+            out.push('}');
+        }
+        Value::Object(o) => write_json_string(out, &o.display(), style.escape_html),
+    }
+    Ok(())
+}
+
+/// Go's `encoding/json` string escaping.
+pub fn write_json_string(out: &mut String, s: &str, escape_html: bool) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' if escape_html => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Converts decoded JSON into a template value the way Go's `json.Unmarshal` into
+/// `interface{}` does: every number becomes `float64`.
+pub fn value_from_json_f64(json: &serde_json::Value) -> Value {
+    match json {
+        serde_json::Value::Null => Value::Nil,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or_default()),
+        serde_json::Value::String(s) => string_value(s.as_str()),
+        serde_json::Value::Array(items) => {
+            Value::list(items.iter().map(value_from_json_f64).collect())
+        }
+        serde_json::Value::Object(map) => Value::Map(Rc::new(RefCell::new(
+            map.iter()
+                .map(|(k, v)| (k.clone(), value_from_json_f64(v)))
+                .collect::<BTreeMap<_, _>>(),
+        ))),
+    }
+}
+
+/// A Go-like message for a JSON syntax error.
+fn json_error(e: &serde_json::Error) -> String {
+    if e.is_eof() {
+        "unexpected end of JSON input".to_string()
+    } else {
+        format!(
+            "invalid character at line {} column {}: {e}",
+            e.line(),
+            e.column()
+        )
+    }
+}
+
+fn go_json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+/// Go's `json.Unmarshal(text, &map[string]interface{})`.
+pub fn decode_json_map(text: &str) -> Result<Value, String> {
+    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    match &parsed {
+        serde_json::Value::Object(_) => Ok(value_from_json_f64(&parsed)),
+        serde_json::Value::Null => Ok(Value::empty_map()),
+        other => Err(format!(
+            "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+            go_json_type(other)
+        )),
+    }
+}
+
+/// Go's `json.Unmarshal(text, &[]interface{})`.
+pub fn decode_json_list(text: &str) -> Result<Value, String> {
+    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    match &parsed {
+        serde_json::Value::Array(_) => Ok(value_from_json_f64(&parsed)),
+        serde_json::Value::Null => Ok(Value::list(Vec::new())),
+        other => Err(format!(
+            "json: cannot unmarshal {} into Go value of type []interface {{}}",
+            go_json_type(other)
+        )),
+    }
+}
+
+fn to_json_with(name: &str, a: &[Value], style: JsonStyle, must: bool) -> FuncResult {
+    let [v] = args::<1>(name, a)?;
+    match encode_json(v, style) {
+        Ok(s) => Ok(string_value(s)),
+        Err(e) if must => Err(e),
+        Err(_) => Ok(string_value("")),
+    }
+}
+
+fn to_json(a: &[Value]) -> FuncResult {
+    to_json_with("toJson", a, JsonStyle::COMPACT, false)
+}
+
+fn must_to_json(a: &[Value]) -> FuncResult {
+    to_json_with("mustToJson", a, JsonStyle::COMPACT, true)
+}
+
+const PRETTY: JsonStyle = JsonStyle {
+    escape_html: true,
+    pretty: true,
+};
+
+const RAW: JsonStyle = JsonStyle {
+    escape_html: false,
+    pretty: false,
+};
+
+fn to_pretty_json(a: &[Value]) -> FuncResult {
+    to_json_with("toPrettyJson", a, PRETTY, false)
+}
+
+fn must_to_pretty_json(a: &[Value]) -> FuncResult {
+    to_json_with("mustToPrettyJson", a, PRETTY, true)
+}
+
+fn to_raw_json(a: &[Value]) -> FuncResult {
+    to_json_with("toRawJson", a, RAW, false)
+}
+
+fn must_to_raw_json(a: &[Value]) -> FuncResult {
+    to_json_with("mustToRawJson", a, RAW, true)
+}
+
+fn from_json(a: &[Value]) -> FuncResult {
+    let [s] = args::<1>("fromJson", a)?;
+    match decode_json_map(str_arg(s)?) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let m = Value::empty_map();
+            if let Value::Map(inner) = &m {
+                inner.borrow_mut().insert("Error".into(), string_value(e));
+            }
+            Ok(m)
+        }
+    }
+}
+
+fn must_from_json(a: &[Value]) -> FuncResult {
+    let [s] = args::<1>("mustFromJson", a)?;
+    let text = str_arg(s)?;
+    let parsed: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| FuncError(json_error(&e)))?;
+    Ok(value_from_json_f64(&parsed))
+}
+
+fn from_json_array(a: &[Value]) -> FuncResult {
+    let [s] = args::<1>("fromJsonArray", a)?;
+    match decode_json_list(str_arg(s)?) {
+        Ok(v) => Ok(v),
+        Err(e) => Ok(Value::list(vec![string_value(e)])),
+    }
+}
+
+fn must_from_json_array(a: &[Value]) -> FuncResult {
+    let [s] = args::<1>("mustFromJsonArray", a)?;
+    decode_json_list(str_arg(s)?).map_err(FuncError)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, Value)]) -> Value {
+        let m = Value::empty_map();
+        if let Value::Map(inner) = &m {
+            for (k, v) in pairs {
+                inner.borrow_mut().insert((*k).to_string(), v.clone());
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn to_json_sorts_keys_and_escapes_html() {
+        let v = map(&[
+            ("b", Value::string("<a&b>")),
+            (
+                "a",
+                Value::list(vec![Value::Int(1), Value::Nil, Value::Bool(true)]),
+            ),
+        ]);
+        assert_eq!(
+            encode_json(&v, JsonStyle::COMPACT).unwrap(),
+            r#"{"a":[1,null,true],"b":"\u003ca\u0026b\u003e"}"#
+        );
+        assert_eq!(
+            encode_json(&v, RAW).unwrap(),
+            r#"{"a":[1,null,true],"b":"<a&b>"}"#
+        );
+    }
+
+    #[test]
+    fn floats_are_formatted_like_encoding_json() {
+        let cases = [
+            (1_000_000.0, "1000000"),
+            (1.5, "1.5"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (0.000001, "0.000001"),
+            (1e-7, "1e-7"),
+            (-2.5e-10, "-2.5e-10"),
+            (0.1, "0.1"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(format_json_float(f).unwrap(), want);
+        }
+        assert!(format_json_float(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn pretty_json_indents_two_spaces() {
+        let v = map(&[
+            ("a", Value::list(vec![Value::Int(1)])),
+            ("b", Value::empty_map()),
+        ]);
+        assert_eq!(
+            encode_json(&v, PRETTY).unwrap(),
+            "{\n  \"a\": [\n    1\n  ],\n  \"b\": {}\n}"
+        );
+    }
+
+    #[test]
+    fn from_json_makes_floats_and_reports_errors_in_the_map() {
+        let v = from_json(&[Value::string(r#"{"a":1,"b":[2]}"#)]).unwrap();
+        let Value::Map(m) = v else {
+            panic!("not a map")
+        };
+        assert!(matches!(m.borrow().get("a"), Some(Value::Float(f)) if *f == 1.0));
+        let bad = from_json(&[Value::string("{")]).unwrap();
+        let Value::Map(m) = bad else {
+            panic!("not a map")
+        };
+        assert!(m.borrow().contains_key("Error"));
+        let arr = from_json_array(&[Value::string("[1,\"x\"]")]).unwrap();
+        assert!(matches!(arr, Value::List(l) if l.len() == 2));
+        assert!(must_from_json(&[Value::string("{")]).is_err());
+    }
+}

@@ -1,0 +1,746 @@
+//! The template lexer: splits template text into Go `text/template` tokens.
+//!
+//! Helm counterpart: Go's `text/template/parse/lex.go`. Unlike Go (a goroutine feeding a
+//! channel) the whole text is scanned up front into a `Vec<Item>`; the token kinds, the
+//! trim markers (`{{- ` / ` -}}`), comments and the error texts follow Go exactly. Lexical
+//! errors become an `Error` item that the parser reports as `template: NAME:LINE: TEXT`.
+
+use std::borrow::Cow;
+
+/// The kind of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    /// A lexical error; the value is Go's message.
+    Error,
+    /// `true` / `false`.
+    Bool,
+    /// A printable ASCII character that is no other token (`,`, `}`, …).
+    Char,
+    /// A character constant `'a'`.
+    CharConstant,
+    /// A complex constant `1+2i`.
+    Complex,
+    /// `=`.
+    Assign,
+    /// `:=`.
+    Declare,
+    /// End of input.
+    Eof,
+    /// `.Name`.
+    Field,
+    /// A function name.
+    Identifier,
+    /// `{{`.
+    LeftDelim,
+    /// `(`.
+    LeftParen,
+    /// A number.
+    Number,
+    /// `|`.
+    Pipe,
+    /// A raw string, with its backquotes.
+    RawString,
+    /// `}}`.
+    RightDelim,
+    /// `)`.
+    RightParen,
+    /// A run of spaces inside an action.
+    Space,
+    /// A quoted string, with its quotes.
+    String,
+    /// Text outside actions.
+    Text,
+    /// `$`, `$x`.
+    Variable,
+    /// `block`.
+    Block,
+    /// `break`.
+    Break,
+    /// `continue`.
+    Continue,
+    /// `.`.
+    Dot,
+    /// `define`.
+    Define,
+    /// `else`.
+    Else,
+    /// `end`.
+    End,
+    /// `if`.
+    If,
+    /// `nil`.
+    Nil,
+    /// `range`.
+    Range,
+    /// `template`.
+    Template,
+    /// `with`.
+    With,
+}
+
+impl ItemKind {
+    fn is_keyword(self) -> bool {
+        matches!(
+            self,
+            ItemKind::Block
+                | ItemKind::Break
+                | ItemKind::Continue
+                | ItemKind::Dot
+                | ItemKind::Define
+                | ItemKind::Else
+                | ItemKind::End
+                | ItemKind::If
+                | ItemKind::Nil
+                | ItemKind::Range
+                | ItemKind::Template
+                | ItemKind::With
+        )
+    }
+}
+
+/// One token: kind, byte offset, line (1-based) and text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item<'a> {
+    /// Token kind.
+    pub kind: ItemKind,
+    /// Byte offset of the token in the template text.
+    pub pos: usize,
+    /// 1-based line of the token's start.
+    pub line: usize,
+    /// The token's text (for `Error`, the message).
+    pub val: Cow<'a, str>,
+}
+
+impl std::fmt::Display for Item<'_> {
+    /// Go's `item.String()`, used in parse errors (`unexpected "}" in operand`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            ItemKind::Eof => f.write_str("EOF"),
+            ItemKind::Error => f.write_str(&self.val),
+            k if k.is_keyword() => write!(f, "<{}>", self.val),
+            _ if self.val.chars().count() > 10 => {
+                let head: String = self.val.chars().take(10).collect();
+                write!(f, "{}...", go_quote(&head))
+            }
+            _ => f.write_str(&go_quote(&self.val)),
+        }
+    }
+}
+
+/// Go's `%q` / `strconv.Quote` of a string.
+pub fn go_quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => {
+                if (c as u32) < 0x10000 {
+                    out.push_str(&format!("\\u{:04x}", c as u32));
+                } else {
+                    out.push_str(&format!("\\U{:08x}", c as u32));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+const LEFT_DELIM: &str = "{{";
+const RIGHT_DELIM: &str = "}}";
+const LEFT_COMMENT: &str = "/*";
+const RIGHT_COMMENT: &str = "*/";
+
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+fn is_alphanumeric(c: char) -> bool {
+    c == '_' || c.is_alphabetic() || c.is_numeric()
+}
+
+fn keyword(word: &str) -> Option<ItemKind> {
+    Some(match word {
+        "." => ItemKind::Dot,
+        "block" => ItemKind::Block,
+        "break" => ItemKind::Break,
+        "continue" => ItemKind::Continue,
+        "define" => ItemKind::Define,
+        "else" => ItemKind::Else,
+        "end" => ItemKind::End,
+        "if" => ItemKind::If,
+        "range" => ItemKind::Range,
+        "nil" => ItemKind::Nil,
+        "template" => ItemKind::Template,
+        "with" => ItemKind::With,
+        _ => return None,
+    })
+}
+
+struct Lexer<'a> {
+    input: &'a str,
+    pos: usize,
+    start: usize,
+    paren_depth: usize,
+    items: Vec<Item<'a>>,
+    done: bool,
+}
+
+/// Scans `input` into tokens; the last item is `Eof` or `Error`.
+pub fn lex(input: &str) -> Vec<Item<'_>> {
+    let mut lexer = Lexer {
+        input,
+        pos: 0,
+        start: 0,
+        paren_depth: 0,
+        items: Vec::new(),
+        done: false,
+    };
+    lexer.run();
+    let mut items = lexer.items;
+    // Assign lines in one pass: items are in input order.
+    let bytes = input.as_bytes();
+    let (mut line, mut at) = (1, 0);
+    for item in &mut items {
+        let to = item.pos.min(bytes.len());
+        if to > at {
+            line += bytes[at..to].iter().filter(|b| **b == b'\n').count();
+            at = to;
+        }
+        item.line = line;
+    }
+    items
+}
+
+impl<'a> Lexer<'a> {
+    fn rest(&self) -> &'a str {
+        &self.input[self.pos..]
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.rest().chars().next()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn emit(&mut self, kind: ItemKind) {
+        let val = Cow::Borrowed(&self.input[self.start..self.pos]);
+        self.items.push(Item {
+            kind,
+            pos: self.start,
+            line: 0,
+            val,
+        });
+        self.start = self.pos;
+    }
+
+    fn ignore(&mut self) {
+        self.start = self.pos;
+    }
+
+    fn error(&mut self, message: String) {
+        self.items.push(Item {
+            kind: ItemKind::Error,
+            pos: self.start,
+            line: 0,
+            val: Cow::Owned(message),
+        });
+        self.done = true;
+    }
+
+    fn run(&mut self) {
+        self.lex_text();
+    }
+
+    fn skip_to(&mut self, to: usize) {
+        self.pos = to;
+    }
+
+    fn lex_text(&mut self) {
+        loop {
+            if self.done {
+                return;
+            }
+            match self.rest().find(LEFT_DELIM) {
+                Some(offset) => {
+                    let delim_at = self.pos + offset;
+                    let after = &self.input[delim_at + LEFT_DELIM.len()..];
+                    let trim = has_left_trim_marker(after);
+                    let mut text_end = delim_at;
+                    if trim {
+                        text_end = self.input[self.start..delim_at]
+                            .trim_end_matches(is_space)
+                            .len()
+                            + self.start;
+                    }
+                    self.skip_to(text_end);
+                    if self.pos > self.start {
+                        self.emit(ItemKind::Text);
+                    }
+                    self.skip_to(delim_at);
+                    self.ignore();
+                    self.lex_left_delim(trim);
+                }
+                None => {
+                    let end = self.input.len();
+                    self.skip_to(end);
+                    if self.pos > self.start {
+                        self.emit(ItemKind::Text);
+                    }
+                    self.emit(ItemKind::Eof);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn lex_left_delim(&mut self, trim: bool) {
+        self.pos += LEFT_DELIM.len();
+        let after_marker = if trim { 2 } else { 0 };
+        if self.input[self.pos + after_marker..].starts_with(LEFT_COMMENT) {
+            self.pos += after_marker;
+            self.ignore();
+            self.lex_comment();
+            return;
+        }
+        self.emit(ItemKind::LeftDelim);
+        self.pos += after_marker;
+        self.ignore();
+        self.paren_depth = 0;
+        self.lex_inside_action();
+    }
+
+    fn lex_comment(&mut self) {
+        self.pos += LEFT_COMMENT.len();
+        let Some(i) = self.rest().find(RIGHT_COMMENT) else {
+            self.error("unclosed comment".into());
+            return;
+        };
+        let to = self.pos + i + RIGHT_COMMENT.len();
+        self.skip_to(to);
+        let (delim, trim) = self.at_right_delim();
+        if !delim {
+            self.error("comment ends before closing delimiter".into());
+            return;
+        }
+        let skip = if trim { 2 } else { 0 } + RIGHT_DELIM.len();
+        let to = self.pos + skip;
+        self.skip_to(to);
+        if trim {
+            self.trim_leading_space();
+        }
+        self.ignore();
+    }
+
+    fn trim_leading_space(&mut self) {
+        let rest = self.rest();
+        let trimmed = rest.trim_start_matches(is_space);
+        let to = self.pos + (rest.len() - trimmed.len());
+        self.skip_to(to);
+    }
+
+    /// Whether the input is at `}}` or ` -}}` (and whether that was the trim form).
+    fn at_right_delim(&self) -> (bool, bool) {
+        let rest = self.rest();
+        if has_right_trim_marker(rest) && rest[2..].starts_with(RIGHT_DELIM) {
+            return (true, true);
+        }
+        (rest.starts_with(RIGHT_DELIM), false)
+    }
+
+    fn lex_inside_action(&mut self) {
+        loop {
+            if self.done {
+                return;
+            }
+            let (delim, trim) = self.at_right_delim();
+            if delim {
+                if self.paren_depth == 0 {
+                    if trim {
+                        self.pos += 2;
+                        self.ignore();
+                    }
+                    self.pos += RIGHT_DELIM.len();
+                    self.emit(ItemKind::RightDelim);
+                    if trim {
+                        self.trim_leading_space();
+                        self.ignore();
+                    }
+                    return;
+                }
+                self.error("unclosed left paren".into());
+                return;
+            }
+            let Some(c) = self.next() else {
+                self.error("unclosed action".into());
+                return;
+            };
+            match c {
+                c if is_space(c) => {
+                    self.pos -= 1;
+                    self.lex_space();
+                }
+                '=' => self.emit(ItemKind::Assign),
+                ':' => {
+                    if self.next() != Some('=') {
+                        self.error("expected :=".into());
+                        return;
+                    }
+                    self.emit(ItemKind::Declare);
+                }
+                '|' => self.emit(ItemKind::Pipe),
+                '"' => self.lex_quote(),
+                '`' => self.lex_raw_quote(),
+                '$' => self.lex_variable(),
+                '\'' => self.lex_char(),
+                '.' => {
+                    let next_is_digit = self.peek().is_some_and(|d| d.is_ascii_digit());
+                    if next_is_digit {
+                        self.pos -= 1;
+                        self.lex_number();
+                    } else {
+                        self.lex_field_or_variable(ItemKind::Field);
+                    }
+                }
+                '+' | '-' | '0'..='9' => {
+                    self.pos -= 1;
+                    self.lex_number();
+                }
+                c if is_alphanumeric(c) => {
+                    self.pos -= c.len_utf8();
+                    self.lex_identifier();
+                }
+                '(' => {
+                    self.emit(ItemKind::LeftParen);
+                    self.paren_depth += 1;
+                }
+                ')' => {
+                    self.emit(ItemKind::RightParen);
+                    if self.paren_depth == 0 {
+                        self.error(format!("unexpected right paren {}", unicode_plus(c)));
+                        return;
+                    }
+                    self.paren_depth -= 1;
+                }
+                c if c.is_ascii() && !c.is_ascii_control() => self.emit(ItemKind::Char),
+                c => {
+                    self.error(format!(
+                        "unrecognized character in action: {}",
+                        unicode_plus(c)
+                    ));
+                    return;
+                }
+            }
+        }
+    }
+
+    fn lex_space(&mut self) {
+        let mut spaces = 0;
+        while let Some(c) = self.peek() {
+            if !is_space(c) {
+                break;
+            }
+            self.next();
+            spaces += 1;
+        }
+        // A trim-marked closing delimiter: the space before `-}}` belongs to it.
+        let before = &self.input[self.pos - 1..];
+        if has_right_trim_marker(before) && before[2..].starts_with(RIGHT_DELIM) {
+            self.pos -= 1;
+            if spaces == 1 {
+                return;
+            }
+        }
+        self.emit(ItemKind::Space);
+    }
+
+    fn at_terminator(&self) -> bool {
+        match self.peek() {
+            None => true,
+            Some(c) if is_space(c) => true,
+            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
+            Some('}') => true,
+            _ => false,
+        }
+    }
+
+    fn lex_identifier(&mut self) {
+        while let Some(c) = self.peek() {
+            if !is_alphanumeric(c) {
+                break;
+            }
+            self.next();
+        }
+        if !self.at_terminator() {
+            let c = self.peek().unwrap_or('\0');
+            self.error(format!("bad character {}", unicode_plus(c)));
+            return;
+        }
+        let word = &self.input[self.start..self.pos];
+        let kind = if let Some(k) = keyword(word) {
+            k
+        } else if word == "true" || word == "false" {
+            ItemKind::Bool
+        } else {
+            ItemKind::Identifier
+        };
+        self.emit(kind);
+    }
+
+    fn lex_variable(&mut self) {
+        if self.at_terminator() {
+            self.emit(ItemKind::Variable);
+            return;
+        }
+        self.lex_field_or_variable(ItemKind::Variable);
+    }
+
+    fn lex_field_or_variable(&mut self, kind: ItemKind) {
+        if self.at_terminator() {
+            self.emit(if kind == ItemKind::Variable {
+                ItemKind::Variable
+            } else {
+                ItemKind::Dot
+            });
+            return;
+        }
+        while let Some(c) = self.peek() {
+            if !is_alphanumeric(c) {
+                break;
+            }
+            self.next();
+        }
+        if !self.at_terminator() {
+            let c = self.peek().unwrap_or('\0');
+            self.error(format!("bad character {}", unicode_plus(c)));
+            return;
+        }
+        self.emit(kind);
+    }
+
+    fn lex_char(&mut self) {
+        loop {
+            match self.next() {
+                Some('\\') => match self.next() {
+                    Some('\n') | None => {
+                        self.error("unterminated character constant".into());
+                        return;
+                    }
+                    _ => {}
+                },
+                Some('\n') | None => {
+                    self.error("unterminated character constant".into());
+                    return;
+                }
+                Some('\'') => break,
+                _ => {}
+            }
+        }
+        self.emit(ItemKind::CharConstant);
+    }
+
+    fn lex_quote(&mut self) {
+        loop {
+            match self.next() {
+                Some('\\') => match self.next() {
+                    Some('\n') | None => {
+                        self.error("unterminated quoted string".into());
+                        return;
+                    }
+                    _ => {}
+                },
+                Some('\n') | None => {
+                    self.error("unterminated quoted string".into());
+                    return;
+                }
+                Some('"') => break,
+                _ => {}
+            }
+        }
+        self.emit(ItemKind::String);
+    }
+
+    fn lex_raw_quote(&mut self) {
+        loop {
+            match self.next() {
+                None => {
+                    self.error("unterminated raw quoted string".into());
+                    return;
+                }
+                Some('`') => break,
+                _ => {}
+            }
+        }
+        self.emit(ItemKind::RawString);
+    }
+
+    fn accept(&mut self, valid: &str) -> bool {
+        match self.peek() {
+            Some(c) if valid.contains(c) => {
+                self.next();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn accept_run(&mut self, valid: &str) {
+        while self.accept(valid) {}
+    }
+
+    fn scan_number(&mut self) -> bool {
+        self.accept("+-");
+        let mut digits = "0123456789_";
+        if self.accept("0") {
+            if self.accept("xX") {
+                digits = "0123456789abcdefABCDEF_";
+            } else if self.accept("oO") {
+                digits = "01234567_";
+            } else if self.accept("bB") {
+                digits = "01_";
+            }
+        }
+        self.accept_run(digits);
+        if self.accept(".") {
+            self.accept_run(digits);
+        }
+        if digits.len() == 11 && self.accept("eE") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        if digits.len() == 23 && self.accept("pP") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        self.accept("i");
+        if self.peek().is_some_and(is_alphanumeric) {
+            self.next();
+            return false;
+        }
+        true
+    }
+
+    fn lex_number(&mut self) {
+        if !self.scan_number() {
+            let text = self.input[self.start..self.pos].to_string();
+            self.error(format!("bad number syntax: {}", go_quote(&text)));
+            return;
+        }
+        if matches!(self.peek(), Some('+' | '-')) {
+            if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
+                let text = self.input[self.start..self.pos].to_string();
+                self.error(format!("bad number syntax: {}", go_quote(&text)));
+                return;
+            }
+            self.emit(ItemKind::Complex);
+        } else {
+            self.emit(ItemKind::Number);
+        }
+    }
+}
+
+/// Go's `%#U`: `U+007D '}'`.
+fn unicode_plus(c: char) -> String {
+    if c.is_control() {
+        format!("U+{:04X}", c as u32)
+    } else {
+        format!("U+{:04X} '{}'", c as u32, c)
+    }
+}
+
+/// `-` followed by a space character, right after `{{`.
+fn has_left_trim_marker(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && b[0] == b'-' && is_space(b[1] as char)
+}
+
+/// A space character followed by `-`, right before `}}`.
+fn has_right_trim_marker(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2 && is_space(b[0] as char) && b[1] == b'-'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<ItemKind> {
+        lex(text).into_iter().map(|i| i.kind).collect()
+    }
+
+    #[test]
+    fn text_and_action_are_separate_tokens() {
+        use ItemKind::*;
+        assert_eq!(
+            kinds("a{{ .x }}b"),
+            vec![Text, LeftDelim, Space, Field, Space, RightDelim, Text, Eof]
+        );
+    }
+
+    #[test]
+    fn trim_markers_eat_surrounding_whitespace() {
+        let items = lex("a  \n{{- .x -}}\n  b");
+        assert_eq!(items[0].val, "a");
+        assert_eq!(items.last().map(|i| i.kind), Some(ItemKind::Eof));
+        let text: Vec<_> = items.iter().filter(|i| i.kind == ItemKind::Text).collect();
+        assert_eq!(text[1].val, "b");
+        assert_eq!(text[1].line, 3);
+    }
+
+    #[test]
+    fn comments_vanish_and_can_trim() {
+        let items = lex("a {{- /* note */ -}} b");
+        let text: String = items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Text)
+            .map(|i| &*i.val)
+            .collect();
+        assert_eq!(text, "ab");
+    }
+
+    #[test]
+    fn unclosed_action_is_an_error() {
+        let items = lex("{{ .x ");
+        let last = items.last().map(|i| i.val.clone());
+        assert_eq!(last.as_deref(), Some("unclosed action"));
+    }
+
+    #[test]
+    fn numbers_with_underscores_and_hex_lex_as_one_token() {
+        let items = lex("{{ 1_000 0x1F 1e3 -2.5 }}");
+        let nums: Vec<_> = items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Number)
+            .map(|i| &*i.val)
+            .collect();
+        assert_eq!(nums, vec!["1_000", "0x1F", "1e3", "-2.5"]);
+    }
+
+    #[test]
+    fn item_display_truncates_long_values_like_go() {
+        let item = Item {
+            kind: ItemKind::String,
+            pos: 0,
+            line: 1,
+            val: Cow::Borrowed("abcdefghijklmnop"),
+        };
+        assert_eq!(item.to_string(), "\"abcdefghij\"...");
+    }
+}

@@ -1,0 +1,1216 @@
+//! The template parser: tokens to an AST whose nodes carry byte offsets (spans).
+//!
+//! Helm counterpart: Go's `text/template/parse/parse.go` and `node.go`. A template text
+//! parses into a root tree plus the `{{define}}`/`{{block}}` trees it declares; function
+//! names are resolved at parse time against the function table (as Go checks them), so the
+//! executor never looks names up by string. Node `Display` follows Go's `Node.String()`,
+//! used in execution errors (`executing "x" at <.Values.a.b>`).
+use std::collections::HashMap;
+use std::fmt;
+use std::rc::Rc;
+
+use super::lex::{Item, ItemKind, go_quote, lex};
+use super::value::{Func, Value};
+
+/// A parse failure, with Go's text: `template: NAME:LINE: MESSAGE`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("template: {name}:{line}: {message}")]
+pub struct ParseError {
+    /// The name of the template being parsed (the file name).
+    pub name: String,
+    /// 1-based line of the last token read.
+    pub line: usize,
+    /// Go's message (`unexpected "}" in operand`).
+    pub message: String,
+}
+
+/// A function the executor can call, resolved at parse time.
+#[derive(Clone, Copy)]
+pub enum FuncRef {
+    /// A Go builtin (`and`, `or`, `len`, `index`, …) that needs special evaluation.
+    Builtin(Builtin),
+    /// A Helm engine function needing executor context (`include`, `tpl`, …).
+    Engine(EngineFunc),
+    /// A pure function (Sprig and Helm's pure helpers).
+    Pure(Func),
+}
+
+/// Go's builtin template functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Builtin {
+    And,
+    Or,
+    Not,
+    Len,
+    Index,
+    Slice,
+    Call,
+    Print,
+    Printf,
+    Println,
+    Html,
+    Js,
+    Urlquery,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// Helm's engine functions that need the executor (template set, recursion state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum EngineFunc {
+    Include,
+    Tpl,
+    Required,
+    Fail,
+    Lookup,
+}
+
+/// The names a template may call: Go builtins, engine functions and pure functions.
+pub struct FuncTable {
+    map: HashMap<&'static str, FuncRef>,
+}
+
+impl FuncTable {
+    /// Builds the table; pure functions override Go builtins of the same name (as in Go,
+    /// where a template's FuncMap is searched before the builtins), and engine functions
+    /// override both.
+    pub fn new(pure: &HashMap<&'static str, Func>) -> Self {
+        use Builtin::*;
+        let mut map: HashMap<&'static str, FuncRef> = [
+            ("and", And),
+            ("or", Or),
+            ("not", Not),
+            ("len", Len),
+            ("index", Index),
+            ("slice", Slice),
+            ("call", Call),
+            ("print", Print),
+            ("printf", Printf),
+            ("println", Println),
+            ("html", Html),
+            ("js", Js),
+            ("urlquery", Urlquery),
+            ("eq", Eq),
+            ("ne", Ne),
+            ("lt", Lt),
+            ("le", Le),
+            ("gt", Gt),
+            ("ge", Ge),
+        ]
+        .into_iter()
+        .map(|(n, b)| (n, FuncRef::Builtin(b)))
+        .collect();
+        for (name, func) in pure {
+            map.insert(name, FuncRef::Pure(*func));
+        }
+        for (name, func) in [
+            ("include", EngineFunc::Include),
+            ("tpl", EngineFunc::Tpl),
+            ("required", EngineFunc::Required),
+            ("fail", EngineFunc::Fail),
+            ("lookup", EngineFunc::Lookup),
+        ] {
+            map.insert(name, FuncRef::Engine(func));
+        }
+        FuncTable { map }
+    }
+
+    /// The function called `name`, if any.
+    pub fn get(&self, name: &str) -> Option<FuncRef> {
+        self.map.get(name).copied()
+    }
+}
+
+/// One parsed template: its name and body, plus the text it came from (for positions).
+pub struct Tree {
+    /// The template's name (`mychart/templates/x.yaml`, or a `define` name).
+    pub name: String,
+    /// The name of the file it was parsed from, for error locations.
+    pub parse_name: Rc<str>,
+    /// The full text it was parsed from.
+    pub text: Rc<str>,
+    /// The body.
+    pub root: List,
+}
+
+impl Tree {
+    /// Go's `ErrorContext` location: `PARSENAME:LINE:COL` (COL is a 0-based byte offset).
+    pub fn location(&self, pos: usize) -> String {
+        let pos = pos.min(self.text.len());
+        let before = &self.text[..pos];
+        let (line, col) = match before.rfind('\n') {
+            Some(nl) => (before.matches('\n').count() + 1, pos - nl - 1),
+            None => (1, pos),
+        };
+        format!("{}:{}:{}", self.parse_name, line, col)
+    }
+}
+
+/// A sequence of nodes.
+pub type List = Vec<Node>;
+
+/// A node of a template body.
+pub enum Node {
+    /// Plain text.
+    Text(Box<str>),
+    /// `{{pipeline}}`.
+    Action(Pipe),
+    /// `{{if}}`.
+    If(Branch),
+    /// `{{with}}`.
+    With(Branch),
+    /// `{{range}}`.
+    Range(Branch),
+    /// `{{template "name" pipeline}}`.
+    Template {
+        /// Offset of the name.
+        pos: usize,
+        /// Template name.
+        name: String,
+        /// Argument (dot for the callee).
+        pipe: Option<Pipe>,
+    },
+    /// `{{break}}`.
+    Break(usize),
+    /// `{{continue}}`.
+    Continue(usize),
+}
+
+/// The parts of `if`, `with`, `range`.
+pub struct Branch {
+    /// Offset of the control keyword's pipeline.
+    pub pos: usize,
+    /// The condition / value.
+    pub pipe: Pipe,
+    /// Body.
+    pub list: List,
+    /// `else` body.
+    pub else_list: Option<List>,
+}
+
+/// A pipeline, with optional variable declarations.
+pub struct Pipe {
+    /// Offset.
+    pub pos: usize,
+    /// `=` instead of `:=`.
+    pub is_assign: bool,
+    /// Declared or assigned variables (`$x`).
+    pub decl: Vec<String>,
+    /// Commands separated by `|`.
+    pub cmds: Vec<Command>,
+}
+
+/// A command: an operand followed by arguments.
+pub struct Command {
+    /// Offset.
+    pub pos: usize,
+    /// The operands; the first is the function or value.
+    pub args: Vec<Arg>,
+}
+
+/// An operand.
+pub enum Arg {
+    /// `.A.B`.
+    Field {
+        /// Offset.
+        pos: usize,
+        /// Field names.
+        idents: Vec<String>,
+    },
+    /// `$x.A.B`.
+    Variable {
+        /// Offset.
+        pos: usize,
+        /// Variable name (with `$`).
+        name: String,
+        /// Fields after it.
+        fields: Vec<String>,
+    },
+    /// `(pipe).A.B`.
+    Chain {
+        /// Offset.
+        pos: usize,
+        /// The term.
+        node: Box<Arg>,
+        /// Fields after it.
+        fields: Vec<String>,
+    },
+    /// A function name.
+    Identifier {
+        /// Offset.
+        pos: usize,
+        /// Name.
+        name: String,
+        /// The resolved function.
+        func: FuncRef,
+    },
+    /// `(pipeline)`.
+    Pipe(Box<Pipe>),
+    /// `.`.
+    Dot(usize),
+    /// `nil`.
+    Nil(usize),
+    /// `true` / `false`.
+    Bool(usize, bool),
+    /// A number constant, already typed as Go would (int or float64).
+    Number(usize, String, Value),
+    /// A string constant: quoted source text and value.
+    String(usize, String, Rc<str>),
+}
+
+impl Arg {
+    /// Byte offset of the operand.
+    pub fn pos(&self) -> usize {
+        match self {
+            Arg::Field { pos, .. }
+            | Arg::Variable { pos, .. }
+            | Arg::Chain { pos, .. }
+            | Arg::Identifier { pos, .. } => *pos,
+            Arg::Pipe(p) => p.pos,
+            Arg::Dot(p) | Arg::Nil(p) | Arg::Bool(p, _) => *p,
+            Arg::Number(p, ..) | Arg::String(p, ..) => *p,
+        }
+    }
+}
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::Field { idents, .. } => {
+                for i in idents {
+                    write!(f, ".{i}")?;
+                }
+                Ok(())
+            }
+            Arg::Variable { name, fields, .. } => {
+                f.write_str(name)?;
+                for i in fields {
+                    write!(f, ".{i}")?;
+                }
+                Ok(())
+            }
+            Arg::Chain { node, fields, .. } => {
+                match node.as_ref() {
+                    Arg::Pipe(p) => write!(f, "({p})")?,
+                    other => write!(f, "{other}")?,
+                }
+                for i in fields {
+                    write!(f, ".{i}")?;
+                }
+                Ok(())
+            }
+            Arg::Identifier { name, .. } => f.write_str(name),
+            Arg::Pipe(p) => write!(f, "{p}"),
+            Arg::Dot(_) => f.write_str("."),
+            Arg::Nil(_) => f.write_str("nil"),
+            Arg::Bool(_, b) => write!(f, "{b}"),
+            Arg::Number(_, text, _) => f.write_str(text),
+            Arg::String(_, quoted, _) => f.write_str(quoted),
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, arg) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            match arg {
+                Arg::Pipe(p) => write!(f, "({p})")?,
+                other => write!(f, "{other}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Pipe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.decl.is_empty() {
+            f.write_str(&self.decl.join(", "))?;
+            f.write_str(if self.is_assign { " = " } else { " := " })?;
+        }
+        for (i, cmd) in self.cmds.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            write!(f, "{cmd}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of parsing one text: its trees by name (the text's own name included).
+pub type TreeSet = HashMap<String, Rc<Tree>>;
+
+/// Parses `text` named `name`; returns the main tree and every defined template.
+/// A defined template that is only whitespace does not replace an existing one, as in Go.
+pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, ParseError> {
+    let items = lex(text);
+    let text: Rc<str> = Rc::from(text);
+    let parse_name: Rc<str> = Rc::from(name);
+    let mut parser = Parser {
+        items,
+        i: 0,
+        hi: 0,
+        funcs,
+        vars: vec!["$".to_string()],
+        range_depth: 0,
+        parse_name: parse_name.clone(),
+        text: text.clone(),
+        trees: HashMap::new(),
+    };
+    let root = parser.parse_top()?;
+    let tree = Tree {
+        name: name.to_string(),
+        parse_name,
+        text,
+        root,
+    };
+    parser.add(tree)?;
+    Ok(parser.trees)
+}
+
+/// Go's `IsEmptyTree`: only whitespace text.
+pub fn is_empty_tree(list: &List) -> bool {
+    list.iter().all(|n| match n {
+        Node::Text(t) => t.trim().is_empty(),
+        _ => false,
+    })
+}
+
+struct Parser<'f, 't> {
+    items: Vec<Item<'t>>,
+    i: usize,
+    hi: usize,
+    funcs: &'f FuncTable,
+    vars: Vec<String>,
+    range_depth: usize,
+    parse_name: Rc<str>,
+    text: Rc<str>,
+    trees: TreeSet,
+}
+
+enum Parsed {
+    Node(Node),
+    End,
+    Else,
+}
+
+impl<'t> Parser<'_, 't> {
+    fn item(&self, i: usize) -> &Item<'t> {
+        let last = self.items.len().saturating_sub(1);
+        &self.items[i.min(last)]
+    }
+
+    fn next(&mut self) -> Item<'t> {
+        let item = self.item(self.i).clone();
+        self.hi = self.hi.max(self.i);
+        if self.i < self.items.len() {
+            self.i += 1;
+        }
+        if item.kind == ItemKind::Error {
+            // Lexical errors surface wherever they are read.
+            self.i = self.items.len() - 1;
+        }
+        item
+    }
+
+    fn backup(&mut self) {
+        self.i -= 1;
+    }
+
+    fn peek(&mut self) -> Item<'t> {
+        self.hi = self.hi.max(self.i);
+        self.item(self.i).clone()
+    }
+
+    fn next_non_space(&mut self) -> Item<'t> {
+        loop {
+            let item = self.next();
+            if item.kind != ItemKind::Space {
+                return item;
+            }
+        }
+    }
+
+    fn peek_non_space(&mut self) -> Item<'t> {
+        let item = self.next_non_space();
+        self.backup();
+        item
+    }
+
+    fn error(&self, message: impl Into<String>) -> ParseError {
+        ParseError {
+            name: self.parse_name.to_string(),
+            line: self.item(self.hi).line,
+            message: message.into(),
+        }
+    }
+
+    fn unexpected(&self, item: &Item, context: &str) -> ParseError {
+        if item.kind == ItemKind::Error {
+            return self.error(item.val.to_string());
+        }
+        self.error(format!("unexpected {item} in {context}"))
+    }
+
+    fn add(&mut self, tree: Tree) -> Result<(), ParseError> {
+        match self.trees.get(&tree.name) {
+            Some(old) if !is_empty_tree(&old.root) => {
+                if !is_empty_tree(&tree.root) {
+                    return Err(self.error(format!(
+                        "template: multiple definition of template {}",
+                        go_quote(&tree.name)
+                    )));
+                }
+                Ok(())
+            }
+            _ => {
+                self.trees.insert(tree.name.clone(), Rc::new(tree));
+                Ok(())
+            }
+        }
+    }
+
+    fn new_tree(&self, name: String, root: List) -> Tree {
+        Tree {
+            name,
+            parse_name: self.parse_name.clone(),
+            text: self.text.clone(),
+            root,
+        }
+    }
+
+    fn parse_top(&mut self) -> Result<List, ParseError> {
+        let mut root = Vec::new();
+        loop {
+            let item = self.peek();
+            if item.kind == ItemKind::Eof {
+                return Ok(root);
+            }
+            if item.kind == ItemKind::LeftDelim {
+                let save = self.i;
+                self.next();
+                if self.next_non_space().kind == ItemKind::Define {
+                    self.parse_definition()?;
+                    continue;
+                }
+                self.i = save;
+            }
+            match self.text_or_action()? {
+                Parsed::Node(n) => root.push(n),
+                Parsed::End => return Err(self.error("unexpected {{end}}")),
+                Parsed::Else => return Err(self.error("unexpected {{else}}")),
+            }
+        }
+    }
+
+    fn parse_definition(&mut self) -> Result<(), ParseError> {
+        const CONTEXT: &str = "define clause";
+        let name_item = self.next_non_space();
+        if !matches!(name_item.kind, ItemKind::String | ItemKind::RawString) {
+            return Err(self.unexpected(&name_item, CONTEXT));
+        }
+        let name = unquote(&name_item.val).map_err(|e| self.error(e))?;
+        let close = self.next_non_space();
+        if close.kind != ItemKind::RightDelim {
+            return Err(self.unexpected(&close, CONTEXT));
+        }
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_depth = std::mem::replace(&mut self.range_depth, 0);
+        let (list, end) = self.item_list()?;
+        self.vars = saved_vars;
+        self.range_depth = saved_depth;
+        if let Parsed::Else = end {
+            return Err(self.error(format!("unexpected {{{{else}}}} in {CONTEXT}")));
+        }
+        let tree = self.new_tree(name, list);
+        self.add(tree)
+    }
+
+    /// Nodes up to `{{end}}` or `{{else}}`, which is returned.
+    fn item_list(&mut self) -> Result<(List, Parsed), ParseError> {
+        let mut list = Vec::new();
+        loop {
+            if self.peek_non_space().kind == ItemKind::Eof {
+                return Err(self.error("unexpected EOF"));
+            }
+            match self.text_or_action()? {
+                Parsed::Node(n) => list.push(n),
+                other => return Ok((list, other)),
+            }
+        }
+    }
+
+    fn text_or_action(&mut self) -> Result<Parsed, ParseError> {
+        let item = self.next_non_space();
+        match item.kind {
+            ItemKind::Text => Ok(Parsed::Node(Node::Text(item.val.into_owned().into_boxed_str()))),
+            ItemKind::LeftDelim => self.action(),
+            _ => Err(self.unexpected(&item, "input")),
+        }
+    }
+
+    fn action(&mut self) -> Result<Parsed, ParseError> {
+        let item = self.next_non_space();
+        match item.kind {
+            ItemKind::Block => return self.block_control().map(Parsed::Node),
+            ItemKind::Break => return self.break_control(item.pos, true).map(Parsed::Node),
+            ItemKind::Continue => return self.break_control(item.pos, false).map(Parsed::Node),
+            ItemKind::Else => return self.else_control(),
+            ItemKind::End => {
+                let close = self.next_non_space();
+                if close.kind != ItemKind::RightDelim {
+                    return Err(self.unexpected(&close, "end"));
+                }
+                return Ok(Parsed::End);
+            }
+            ItemKind::If => return self.control(ControlKind::If).map(Parsed::Node),
+            ItemKind::Range => return self.control(ControlKind::Range).map(Parsed::Node),
+            ItemKind::With => return self.control(ControlKind::With).map(Parsed::Node),
+            ItemKind::Template => return self.template_control().map(Parsed::Node),
+            _ => {}
+        }
+        self.backup();
+        let pipe = self.pipeline("command", ItemKind::RightDelim)?;
+        Ok(Parsed::Node(Node::Action(pipe)))
+    }
+
+    fn break_control(&mut self, pos: usize, is_break: bool) -> Result<Node, ParseError> {
+        let word = if is_break {
+            "{{break}}"
+        } else {
+            "{{continue}}"
+        };
+        let close = self.next_non_space();
+        if close.kind != ItemKind::RightDelim {
+            return Err(self.unexpected(&close, word));
+        }
+        if self.range_depth == 0 {
+            return Err(self.error(format!("{word} outside {{{{range}}}}")));
+        }
+        Ok(if is_break {
+            Node::Break(pos)
+        } else {
+            Node::Continue(pos)
+        })
+    }
+
+    fn else_control(&mut self) -> Result<Parsed, ParseError> {
+        let peek = self.peek_non_space();
+        if matches!(peek.kind, ItemKind::If | ItemKind::With) {
+            // `{{else if}}` / `{{else with}}`: leave the keyword pending.
+            return Ok(Parsed::Else);
+        }
+        let close = self.next_non_space();
+        if close.kind != ItemKind::RightDelim {
+            return Err(self.unexpected(&close, "else"));
+        }
+        Ok(Parsed::Else)
+    }
+
+    fn control(&mut self, kind: ControlKind) -> Result<Node, ParseError> {
+        let mark = self.vars.len();
+        let result = self.control_body(kind);
+        self.vars.truncate(mark);
+        result
+    }
+
+    fn control_body(&mut self, kind: ControlKind) -> Result<Node, ParseError> {
+        let context = match kind {
+            ControlKind::If => "if",
+            ControlKind::Range => "range",
+            ControlKind::With => "with",
+        };
+        let pipe = self.pipeline(context, ItemKind::RightDelim)?;
+        if kind == ControlKind::Range {
+            self.range_depth += 1;
+        }
+        let body = self.item_list();
+        if kind == ControlKind::Range {
+            self.range_depth -= 1;
+        }
+        let (list, next) = body?;
+        let else_list = match next {
+            Parsed::Else => {
+                let chained = match kind {
+                    ControlKind::If => ItemKind::If,
+                    ControlKind::With => ItemKind::With,
+                    ControlKind::Range => ItemKind::Eof,
+                };
+                if self.peek().kind == chained {
+                    // `{{else if …}}` is `{{else}}{{if …}}…{{end}}` sharing one `{{end}}`.
+                    self.next();
+                    Some(vec![self.control(kind)?])
+                } else {
+                    let (else_list, next) = self.item_list()?;
+                    if !matches!(next, Parsed::End) {
+                        return Err(self.error("expected end; found {{else}}"));
+                    }
+                    Some(else_list)
+                }
+            }
+            _ => None,
+        };
+        let branch = Branch {
+            pos: pipe.pos,
+            pipe,
+            list,
+            else_list,
+        };
+        Ok(match kind {
+            ControlKind::If => Node::If(branch),
+            ControlKind::Range => Node::Range(branch),
+            ControlKind::With => Node::With(branch),
+        })
+    }
+
+    fn template_control(&mut self) -> Result<Node, ParseError> {
+        const CONTEXT: &str = "template clause";
+        let item = self.next_non_space();
+        let name = self.template_name(&item, CONTEXT)?;
+        let next = self.next_non_space();
+        let pipe = if next.kind != ItemKind::RightDelim {
+            self.backup();
+            Some(self.pipeline(CONTEXT, ItemKind::RightDelim)?)
+        } else {
+            None
+        };
+        Ok(Node::Template {
+            pos: item.pos,
+            name,
+            pipe,
+        })
+    }
+
+    fn block_control(&mut self) -> Result<Node, ParseError> {
+        const CONTEXT: &str = "block clause";
+        let item = self.next_non_space();
+        let name = self.template_name(&item, CONTEXT)?;
+        let pipe = self.pipeline(CONTEXT, ItemKind::RightDelim)?;
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_depth = std::mem::replace(&mut self.range_depth, 0);
+        let (list, end) = self.item_list()?;
+        self.vars = saved_vars;
+        self.range_depth = saved_depth;
+        if let Parsed::Else = end {
+            return Err(self.error(format!("unexpected {{{{else}}}} in {CONTEXT}")));
+        }
+        let tree = self.new_tree(name.clone(), list);
+        self.add(tree)?;
+        Ok(Node::Template {
+            pos: item.pos,
+            name,
+            pipe: Some(pipe),
+        })
+    }
+
+    fn template_name(&self, item: &Item, context: &str) -> Result<String, ParseError> {
+        match item.kind {
+            ItemKind::String | ItemKind::RawString => unquote(&item.val).map_err(|e| self.error(e)),
+            _ => Err(self.unexpected(item, context)),
+        }
+    }
+
+    fn pipeline(&mut self, context: &str, end: ItemKind) -> Result<Pipe, ParseError> {
+        let start = self.peek_non_space();
+        let mut pipe = Pipe {
+            pos: start.pos,
+            is_assign: false,
+            decl: Vec::new(),
+            cmds: Vec::new(),
+        };
+        // Declarations: `$x :=`, `$x =`, `$i, $v :=` (range only).
+        loop {
+            let v = self.peek_non_space();
+            if v.kind != ItemKind::Variable {
+                break;
+            }
+            let save = self.i;
+            self.next_non_space();
+            let next = self.peek_non_space();
+            match next.kind {
+                ItemKind::Assign | ItemKind::Declare => {
+                    pipe.is_assign = next.kind == ItemKind::Assign;
+                    self.next_non_space();
+                    pipe.decl.push(v.val.to_string());
+                    self.vars.push(v.val.into_owned());
+                    break;
+                }
+                ItemKind::Char if next.val == "," => {
+                    self.next_non_space();
+                    pipe.decl.push(v.val.to_string());
+                    self.vars.push(v.val.into_owned());
+                    if context == "range" && pipe.decl.len() < 2 {
+                        match self.peek_non_space().kind {
+                            ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
+                                continue;
+                            }
+                            _ => return Err(self.error("range can only initialize variables")),
+                        }
+                    }
+                    return Err(self.error(format!("too many declarations in {context}")));
+                }
+                _ => {
+                    self.i = save;
+                    break;
+                }
+            }
+        }
+        loop {
+            let item = self.next_non_space();
+            if item.kind == end {
+                self.check_pipeline(&pipe, context)?;
+                return Ok(pipe);
+            }
+            match item.kind {
+                ItemKind::Bool
+                | ItemKind::CharConstant
+                | ItemKind::Complex
+                | ItemKind::Dot
+                | ItemKind::Field
+                | ItemKind::Identifier
+                | ItemKind::Number
+                | ItemKind::Nil
+                | ItemKind::RawString
+                | ItemKind::String
+                | ItemKind::Variable
+                | ItemKind::LeftParen => {
+                    self.backup();
+                    let cmd = self.command()?;
+                    pipe.cmds.push(cmd);
+                }
+                _ => return Err(self.unexpected(&item, context)),
+            }
+        }
+    }
+
+    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> Result<(), ParseError> {
+        if pipe.cmds.is_empty() {
+            return Err(self.error(format!("missing value for {context}")));
+        }
+        for (i, cmd) in pipe.cmds.iter().enumerate().skip(1) {
+            if matches!(
+                cmd.args.first(),
+                Some(Arg::Bool(..) | Arg::Dot(_) | Arg::Nil(_) | Arg::Number(..) | Arg::String(..))
+            ) {
+                return Err(self.error(format!(
+                    "non executable command in pipeline stage {}",
+                    i + 1
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn command(&mut self) -> Result<Command, ParseError> {
+        let pos = self.peek_non_space().pos;
+        let mut cmd = Command {
+            pos,
+            args: Vec::new(),
+        };
+        loop {
+            self.peek_non_space();
+            if let Some(operand) = self.operand()? {
+                cmd.args.push(operand);
+            }
+            let item = self.next();
+            match item.kind {
+                ItemKind::Space => continue,
+                ItemKind::RightDelim | ItemKind::RightParen => self.backup(),
+                ItemKind::Pipe => {}
+                _ => return Err(self.unexpected(&item, "operand")),
+            }
+            break;
+        }
+        if cmd.args.is_empty() {
+            return Err(self.error("empty command"));
+        }
+        Ok(cmd)
+    }
+
+    fn operand(&mut self) -> Result<Option<Arg>, ParseError> {
+        let Some(node) = self.term()? else {
+            return Ok(None);
+        };
+        if self.peek().kind != ItemKind::Field {
+            return Ok(Some(node));
+        }
+        // Go positions the combined node at the first trailing field.
+        let chain_pos = self.peek().pos;
+        let mut fields = Vec::new();
+        while self.peek().kind == ItemKind::Field {
+            let f = self.next();
+            fields.push(f.val[1..].to_string());
+        }
+        Ok(Some(match node {
+            Arg::Field { mut idents, .. } => {
+                idents.extend(fields);
+                Arg::Field {
+                    pos: chain_pos,
+                    idents,
+                }
+            }
+            Arg::Variable {
+                name,
+                fields: mut own,
+                ..
+            } => {
+                own.extend(fields);
+                Arg::Variable {
+                    pos: chain_pos,
+                    name,
+                    fields: own,
+                }
+            }
+            Arg::Bool(..) | Arg::String(..) | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
+                return Err(self.error(format!(
+                    "unexpected . after term {}",
+                    go_quote(&node.to_string())
+                )));
+            }
+            other => Arg::Chain {
+                pos: chain_pos,
+                node: Box::new(other),
+                fields,
+            },
+        }))
+    }
+
+    fn term(&mut self) -> Result<Option<Arg>, ParseError> {
+        let item = self.next_non_space();
+        Ok(Some(match item.kind {
+            ItemKind::Identifier => {
+                let Some(func) = self.funcs.get(&item.val) else {
+                    return Err(self.error(format!("function {} not defined", go_quote(&item.val))));
+                };
+                Arg::Identifier {
+                    pos: item.pos,
+                    name: item.val.into_owned(),
+                    func,
+                }
+            }
+            ItemKind::Dot => Arg::Dot(item.pos),
+            ItemKind::Nil => Arg::Nil(item.pos),
+            ItemKind::Variable => {
+                let mut parts = item.val.split('.');
+                let name = parts.next().unwrap_or_default().to_string();
+                if !self.vars.contains(&name) {
+                    return Err(self.error(format!("undefined variable {}", go_quote(&name))));
+                }
+                Arg::Variable {
+                    pos: item.pos,
+                    name,
+                    fields: parts.map(str::to_string).collect(),
+                }
+            }
+            ItemKind::Field => Arg::Field {
+                pos: item.pos,
+                idents: item.val[1..].split('.').map(str::to_string).collect(),
+            },
+            ItemKind::Bool => Arg::Bool(item.pos, item.val == "true"),
+            ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
+                let value = parse_number(&item.val, item.kind).map_err(|e| self.error(e))?;
+                Arg::Number(item.pos, item.val.into_owned(), value)
+            }
+            ItemKind::LeftParen => {
+                let pipe = self.pipeline("parenthesized pipeline", ItemKind::RightParen)?;
+                Arg::Pipe(Box::new(pipe))
+            }
+            ItemKind::String | ItemKind::RawString => {
+                let value = unquote(&item.val).map_err(|e| self.error(e))?;
+                Arg::String(item.pos, item.val.into_owned(), Rc::from(value))
+            }
+            _ => {
+                self.backup();
+                return Ok(None);
+            }
+        }))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ControlKind {
+    If,
+    Range,
+    With,
+}
+
+/// Go's `strconv.Unquote` for `"…"` and `` `…` `` literals.
+pub fn unquote(text: &str) -> Result<String, String> {
+    let bad = || "invalid syntax".to_string();
+    if let Some(raw) = text.strip_prefix('`') {
+        return raw.strip_suffix('`').map(str::to_string).ok_or_else(bad);
+    }
+    let quote = text.chars().next().ok_or_else(bad)?;
+    if quote != '"' && quote != '\'' {
+        return Err(bad());
+    }
+    let inner = text
+        .strip_prefix(quote)
+        .and_then(|t| t.strip_suffix(quote))
+        .ok_or_else(bad)?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let e = chars.next().ok_or_else(bad)?;
+        match e {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'a' => out.push('\u{7}'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'v' => out.push('\u{b}'),
+            '\\' => out.push('\\'),
+            '"' if quote == '"' => out.push('"'),
+            '\'' if quote == '\'' => out.push('\''),
+            'x' | 'u' | 'U' => {
+                let n = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let hex: String = (0..n).filter_map(|_| chars.next()).collect();
+                if hex.len() != n {
+                    return Err(bad());
+                }
+                let code = u32::from_str_radix(&hex, 16).map_err(|_| bad())?;
+                if e == 'x' {
+                    // A byte; only ASCII is representable in a Rust string.
+                    out.push(char::from_u32(code).ok_or_else(bad)?);
+                } else {
+                    out.push(char::from_u32(code).ok_or_else(bad)?);
+                }
+            }
+            '0'..='7' => {
+                let mut digits = String::from(e);
+                for _ in 0..2 {
+                    digits.push(chars.next().ok_or_else(bad)?);
+                }
+                let code = u32::from_str_radix(&digits, 8).map_err(|_| bad())?;
+                if code > 255 {
+                    return Err(bad());
+                }
+                out.push(char::from_u32(code).ok_or_else(bad)?);
+            }
+            _ => return Err(bad()),
+        }
+    }
+    if quote == '\'' && out.chars().count() != 1 {
+        return Err(bad());
+    }
+    Ok(out)
+}
+
+/// Go's `strconv.ParseInt(text, 0, 64)` (prefixes `0x`, `0o`, `0b`, leading-0 octal, `_`).
+fn parse_go_int(text: &str) -> Option<i128> {
+    let (neg, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d.to_string(), true)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d.to_string(), true)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d.to_string(), true)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, lower[1..].to_string(), true)
+    } else {
+        (10, lower.clone(), false)
+    };
+    // Underscores only between digits (or after a base prefix).
+    if digits.contains('_') {
+        let d = digits.as_bytes();
+        if d.last() == Some(&b'_')
+            || (!prefixed && d.first() == Some(&b'_'))
+            || digits.contains("__")
+        {
+            return None;
+        }
+    }
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    if clean.is_empty() {
+        return None;
+    }
+    let n = i128::from_str_radix(&clean, radix).ok()?;
+    Some(if neg { -n } else { n })
+}
+
+/// Go's hexadecimal floating-point literal: `0x1.8p3` (mantissa in hex, binary exponent).
+fn parse_hex_float(text: &str) -> Option<f64> {
+    let (neg, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let body: String = body.get(2..)?.chars().filter(|c| *c != '_').collect();
+    let (mantissa, exp) = match body.find(['p', 'P']) {
+        Some(i) => (&body[..i], body[i + 1..].parse::<i32>().ok()?),
+        None => (body.as_str(), 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut value = 0f64;
+    for c in int_part.chars() {
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        value += f64::from(c.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    let value = value * 2f64.powi(exp);
+    Some(if neg { -value } else { value })
+}
+
+/// Types a number constant as Go's `idealConstant` would: int when it is an integer
+/// literal, float64 when it has `.`, `e` or `p` (non-hex).
+fn parse_number(text: &str, kind: ItemKind) -> Result<Value, String> {
+    if kind == ItemKind::CharConstant {
+        let s = unquote(text).map_err(|_| format!("malformed character constant: {text}"))?;
+        let c = s.chars().next().unwrap_or_default();
+        return Ok(Value::Int(c as i64));
+    }
+    if kind == ItemKind::Complex || text.ends_with('i') {
+        return Err(format!("illegal number syntax: {}", go_quote(text)));
+    }
+    if let Some(n) = parse_go_int(text) {
+        return match i64::try_from(n) {
+            Ok(i) => Ok(Value::Int(i)),
+            Err(_) => Err(format!("{text} overflows int")),
+        };
+    }
+    let is_hex = text
+        .trim_start_matches(['+', '-'])
+        .to_ascii_lowercase()
+        .starts_with("0x");
+    if is_hex {
+        return match parse_hex_float(text) {
+            Some(f) if text.contains(['p', 'P']) => Ok(Value::Float(f)),
+            _ => Err(format!("illegal number syntax: {}", go_quote(text))),
+        };
+    }
+    let clean: String = text.chars().filter(|c| *c != '_').collect();
+    match clean.parse::<f64>() {
+        Ok(f) if text.contains(['.', 'e', 'E']) => Ok(Value::Float(f)),
+        Ok(_) => Err(format!("integer overflow: {}", go_quote(text))),
+        Err(_) => Err(format!("illegal number syntax: {}", go_quote(text))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> FuncTable {
+        let mut pure: HashMap<&'static str, Func> = HashMap::new();
+        pure.insert("upper", |_| Ok(Value::Nil));
+        FuncTable::new(&pure)
+    }
+
+    fn parse_err(text: &str) -> String {
+        match parse("t.yaml", text, &table()) {
+            Ok(_) => String::from("no error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn unknown_function_is_a_parse_error_with_the_line() {
+        assert_eq!(
+            parse_err("a\n{{ nope 1 }}"),
+            "template: t.yaml:2: function \"nope\" not defined"
+        );
+    }
+
+    #[test]
+    fn single_closing_brace_is_unexpected_in_operand() {
+        assert_eq!(
+            parse_err("{{ .x }"),
+            "template: t.yaml:1: unexpected \"}\" in operand"
+        );
+    }
+
+    #[test]
+    fn missing_end_is_unexpected_eof() {
+        assert_eq!(
+            parse_err("{{ if .x }}a"),
+            "template: t.yaml:1: unexpected EOF"
+        );
+    }
+
+    #[test]
+    fn undefined_variable_is_reported() {
+        assert_eq!(
+            parse_err("{{ $x }}"),
+            "template: t.yaml:1: undefined variable \"$x\""
+        );
+    }
+
+    #[test]
+    fn defines_become_separate_trees() {
+        let set = parse("t", "{{ define \"a\" }}A{{ end }}b", &table()).map_err(|e| e.to_string());
+        let set = set.unwrap_or_default();
+        assert!(set.contains_key("a"));
+        assert!(set.contains_key("t"));
+    }
+
+    #[test]
+    fn node_strings_match_go() {
+        let set = parse("t", "{{ $x := (.a).b | upper }}", &table()).unwrap_or_default();
+        let tree = &set["t"];
+        let Node::Action(pipe) = &tree.root[0] else {
+            panic!("not an action");
+        };
+        assert_eq!(pipe.to_string(), "$x := (.a).b | upper");
+    }
+
+    #[test]
+    fn numbers_are_typed_like_go_constants() {
+        assert!(matches!(
+            parse_number("0x1F", ItemKind::Number),
+            Ok(Value::Int(31))
+        ));
+        assert!(matches!(
+            parse_number("1_000", ItemKind::Number),
+            Ok(Value::Int(1000))
+        ));
+        assert!(matches!(
+            parse_number("017", ItemKind::Number),
+            Ok(Value::Int(15))
+        ));
+        assert!(
+            matches!(parse_number("1e3", ItemKind::Number), Ok(Value::Float(f)) if f == 1000.0)
+        );
+        assert!(matches!(
+            parse_number("'a'", ItemKind::CharConstant),
+            Ok(Value::Int(97))
+        ));
+        assert!(
+            matches!(parse_number("0x1p60", ItemKind::Number), Ok(Value::Float(f)) if f == 2f64.powi(60))
+        );
+    }
+
+    #[test]
+    fn break_outside_range_is_rejected() {
+        assert_eq!(
+            parse_err("{{ break }}"),
+            "template: t.yaml:1: {{break}} outside {{range}}"
+        );
+    }
+}

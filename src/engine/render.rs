@@ -1,0 +1,536 @@
+//! Rendering a chart: every template of a chart tree, parsed into one namespace, executed.
+//!
+//! Helm counterpart: `pkg/engine/engine.go` (`Render`, `allTemplates`/`recAllTpls`,
+//! `render`, `sortTemplates`, `cleanupParseError`/`cleanupExecError`). Templates are named
+//! `<chart>/templates/<file>` and `<chart>/charts/<sub>/templates/<file>`; they are parsed
+//! deepest path first and, at equal depth, in reverse name order, so that a parent chart's
+//! `define`s replace its subcharts' (Go keeps the last definition parsed). Files whose base
+//! name starts with `_` are parsed but not rendered; library charts contribute only those.
+//! Rendered text has Go's `<no value>` removed, as Helm does.
+//!
+//! Not done here: values coalescing (the values module gives a subchart's values under its
+//! name, `global` included) and manifest splitting/sorting (the release module).
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::chart::Chart;
+
+use super::exec::{Env, Lookup, WARN_END, WARN_START};
+use super::funcs;
+use super::objects::{Files, capabilities_object, chart_object};
+use super::parse::{FuncTable, TreeSet, is_empty_tree, parse};
+use super::value::Value;
+
+/// `.Release`: who is being rendered, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseInfo {
+    /// Release name.
+    pub name: String,
+    /// Release namespace.
+    pub namespace: String,
+    /// Revision being rendered (1 on install).
+    pub revision: u32,
+    /// Whether this is an install.
+    pub is_install: bool,
+    /// Whether this is an upgrade (or rollback).
+    pub is_upgrade: bool,
+    /// The managing service, `Helm` for Helm.
+    pub service: String,
+}
+
+/// `.Capabilities`: what the cluster and the tool support.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Kubernetes version, `v1.20.2`.
+    pub kube_version: String,
+    /// Served group/versions and group/version/kinds (`apps/v1`, `apps/v1/Deployment`).
+    pub api_versions: Vec<String>,
+    /// Helm version reported to templates (`v4.3.0`).
+    pub helm_version: String,
+}
+
+/// Everything a render needs besides the chart and its values.
+#[derive(Clone)]
+pub struct RenderOptions<'a> {
+    /// `.Release`.
+    pub release: ReleaseInfo,
+    /// `.Capabilities`.
+    pub capabilities: Capabilities,
+    /// Backs the `lookup` function; without one `lookup` returns an empty map, as
+    /// `helm template` does. `Sync` because rendering runs on a thread with a deep stack.
+    pub lookup: Option<&'a (dyn Lookup + Sync)>,
+}
+
+/// A render failure; `Display` is exactly what Helm prints after `Error: `.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A template does not parse: `parse error at (mychart/templates/x.yaml:3): …`.
+    #[error("parse error at ({location}): {message}")]
+    Parse {
+        /// `FILE:LINE`.
+        location: String,
+        /// Go's message (`unexpected "}" in operand`).
+        message: String,
+    },
+    /// `required` or `fail`: `execution error at (FILE:LINE:COL): MESSAGE`.
+    #[error("execution error at ({location}): {message}")]
+    Failed {
+        /// `FILE:LINE:COL` of the outermost template call.
+        location: String,
+        /// The message given to `required`/`fail`.
+        message: String,
+    },
+    /// Any other execution error, with Go's full text.
+    #[error("{0}")]
+    Exec(String),
+}
+
+/// Renders every template of `chart` and its subcharts with `values` (the root chart's
+/// coalesced values; a subchart sees `values[<its name>]`). Returns `{path: text}` for
+/// every non-partial template, NOTES.txt included.
+pub fn render(
+    chart: &Chart,
+    values: &serde_json::Map<String, serde_json::Value>,
+    opts: &RenderOptions,
+) -> Result<BTreeMap<String, String>, Error> {
+    // Deeply nested `include`s recurse; give them Go's headroom rather than a 2 MiB stack.
+    const STACK: usize = 512 << 20;
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("rhelm-render".into())
+            .stack_size(STACK)
+            .spawn_scoped(scope, || render_here(chart, values, opts, &[]));
+        match worker {
+            Ok(handle) => match handle.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(_) => render_here(chart, values, opts, &[]),
+        }
+    })
+}
+
+/// [`render`] with extra functions registered where `funcs` has none of that name
+/// (test stand-ins).
+#[cfg(test)]
+pub(crate) fn render_with_extra(
+    chart: &Chart,
+    values: &serde_json::Map<String, serde_json::Value>,
+    opts: &RenderOptions,
+    extra: &[(&'static str, super::value::Func)],
+) -> Result<BTreeMap<String, String>, Error> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(512 << 20)
+            .spawn_scoped(scope, || render_here(chart, values, opts, extra))
+            .map_err(|e| Error::Exec(e.to_string()))?
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
+struct Renderable<'c> {
+    path: String,
+    text: &'c str,
+    top: Value,
+    base_path: String,
+}
+
+fn map_value(entries: Vec<(&str, Value)>) -> Value {
+    Value::Map(Rc::new(RefCell::new(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )))
+}
+
+fn render_here(
+    chart: &Chart,
+    values: &serde_json::Map<String, serde_json::Value>,
+    opts: &RenderOptions,
+    extra: &[(&'static str, super::value::Func)],
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut pure = funcs::builtin_functions();
+    for (name, func) in extra {
+        pure.entry(name).or_insert(*func);
+    }
+    let to_yaml = pure.get("toYaml").copied();
+    let table = FuncTable::new(&pure);
+
+    let release = &opts.release;
+    let release_value = map_value(vec![
+        ("Name", Value::string(release.name.as_str())),
+        ("Namespace", Value::string(release.namespace.as_str())),
+        ("IsUpgrade", Value::Bool(release.is_upgrade)),
+        ("IsInstall", Value::Bool(release.is_install)),
+        ("Revision", Value::Int(i64::from(release.revision))),
+        ("Service", Value::string(release.service.as_str())),
+    ]);
+    let caps = &opts.capabilities;
+    let caps_value =
+        capabilities_object(&caps.kube_version, &caps.api_versions, &caps.helm_version);
+    let root_values = Value::Map(Rc::new(RefCell::new(
+        values
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from_json(v)))
+            .collect(),
+    )));
+
+    let mut templates = Vec::new();
+    let shared = Shared {
+        release: release_value,
+        capabilities: caps_value,
+        to_yaml,
+    };
+    collect(chart, "", true, root_values, &shared, &mut templates);
+
+    // Deepest first; at equal depth, reverse name order (Helm's sort.Reverse(byPathLen)).
+    templates.sort_by(|a, b| {
+        let (da, db) = (a.path.matches('/').count(), b.path.matches('/').count());
+        db.cmp(&da).then_with(|| b.path.cmp(&a.path))
+    });
+
+    let mut set: TreeSet = TreeSet::new();
+    for t in &templates {
+        let trees = parse(&t.path, t.text, &table).map_err(|e| {
+            let text = e.to_string();
+            let tokens: Vec<&str> = text.split(": ").collect();
+            Error::Parse {
+                location: tokens.get(1).copied().unwrap_or_default().to_string(),
+                message: tokens.last().copied().unwrap_or_default().to_string(),
+            }
+        })?;
+        for (name, tree) in trees {
+            match set.get(&name) {
+                Some(old) if is_empty_tree(&tree.root) && !is_empty_tree(&old.root) => {}
+                _ => {
+                    set.insert(name, tree);
+                }
+            }
+        }
+    }
+
+    let env = Env::new(&set, &table, opts.lookup);
+    let mut rendered = BTreeMap::new();
+    for t in &templates {
+        let base = t.path.rsplit('/').next().unwrap_or(&t.path);
+        if base.starts_with('_') {
+            continue;
+        }
+        if let Value::Map(top) = &t.top {
+            top.borrow_mut().insert(
+                "Template".to_string(),
+                map_value(vec![
+                    ("Name", Value::string(t.path.as_str())),
+                    ("BasePath", Value::string(t.base_path.as_str())),
+                ]),
+            );
+        }
+        let mut out = String::new();
+        env.execute(&t.path, t.top.clone(), &mut out)
+            .map_err(|e| exec_error(&e.0))?;
+        let out = if out.contains("<no value>") {
+            out.replace("<no value>", "")
+        } else {
+            out
+        };
+        rendered.insert(t.path.clone(), out);
+    }
+    Ok(rendered)
+}
+
+/// Helm's `cleanupExecError`: `required`/`fail` messages become
+/// `execution error at (LOCATION): MESSAGE`; anything else is Go's text.
+fn exec_error(text: &str) -> Error {
+    let tokens: Vec<&str> = text.splitn(3, ": ").collect();
+    if let [_, location, rest] = tokens.as_slice()
+        && let Some(start) = rest.find(WARN_START)
+    {
+        let rest = &rest[start + WARN_START.len()..];
+        if let Some(end) = rest.rfind(WARN_END) {
+            return Error::Failed {
+                location: location.to_string(),
+                message: rest[..end].to_string(),
+            };
+        }
+    }
+    Error::Exec(text.to_string())
+}
+
+struct Shared {
+    release: Value,
+    capabilities: Value,
+    to_yaml: Option<super::value::Func>,
+}
+
+/// Helm's `recAllTpls`: builds each chart's top-level data and lists its templates.
+/// Returns the chart's top-level map (for the parent's `.Subcharts`).
+fn collect<'c>(
+    chart: &'c Chart,
+    parent_path: &str,
+    is_root: bool,
+    values: Value,
+    shared: &Shared,
+    out: &mut Vec<Renderable<'c>>,
+) -> Value {
+    let name = chart.metadata.name.as_str();
+    let full_path = if is_root {
+        name.to_string()
+    } else {
+        format!("{parent_path}/charts/{name}")
+    };
+    let subcharts = Value::empty_map();
+    let top = map_value(vec![
+        ("Chart", chart_object(&chart.metadata, is_root)),
+        (
+            "Files",
+            Value::Object(Rc::new(Files::new(&chart.files, shared.to_yaml))),
+        ),
+        ("Release", shared.release.clone()),
+        ("Capabilities", shared.capabilities.clone()),
+        ("Values", values.clone()),
+        ("Subcharts", subcharts.clone()),
+    ]);
+    for child in &chart.dependencies {
+        let child_values = match &values {
+            Value::Map(map) => match map.borrow().get(&child.metadata.name) {
+                Some(v @ Value::Map(_)) => v.clone(),
+                _ => Value::empty_map(),
+            },
+            _ => Value::empty_map(),
+        };
+        let child_top = collect(child, &full_path, false, child_values, shared, out);
+        if let Value::Map(m) = &subcharts {
+            m.borrow_mut()
+                .insert(child.metadata.name.clone(), child_top);
+        }
+    }
+    let library = chart.metadata.chart_type.eq_ignore_ascii_case("library");
+    for t in &chart.templates {
+        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+        if library && !base.starts_with('_') {
+            continue;
+        }
+        let text = std::str::from_utf8(&t.data).unwrap_or_default();
+        out.push(Renderable {
+            path: format!("{full_path}/{}", t.name),
+            text,
+            top: top.clone(),
+            base_path: format!("{full_path}/templates"),
+        });
+    }
+    top
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::{ChartFile, Metadata};
+
+    fn chart(name: &str, templates: &[(&str, &str)], deps: Vec<Chart>) -> Chart {
+        Chart {
+            metadata: Metadata {
+                name: name.into(),
+                version: "1.0.0".into(),
+                app_version: "2.0".into(),
+                ..Default::default()
+            },
+            templates: templates
+                .iter()
+                .map(|(n, d)| ChartFile {
+                    name: n.to_string(),
+                    data: d.as_bytes().to_vec(),
+                })
+                .collect(),
+            dependencies: deps,
+            ..Default::default()
+        }
+    }
+
+    fn opts() -> RenderOptions<'static> {
+        RenderOptions {
+            release: ReleaseInfo {
+                name: "rel".into(),
+                namespace: "ns".into(),
+                revision: 1,
+                is_install: true,
+                is_upgrade: false,
+                service: "Helm".into(),
+            },
+            capabilities: Capabilities {
+                kube_version: "v1.20.2".into(),
+                api_versions: vec!["v1".into(), "apps/v1".into()],
+                helm_version: "v4.3.0".into(),
+            },
+            lookup: None,
+        }
+    }
+
+    fn values(json: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        match json {
+            serde_json::Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn renders_release_chart_and_template_objects() {
+        let c = chart(
+            "app",
+            &[(
+                "templates/a.yaml",
+                "{{ .Release.Name }} {{ .Chart.Name }}-{{ .Chart.AppVersion }} {{ .Template.Name }} {{ .Template.BasePath }} {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.APIVersions.Has \"apps/v1\" }}",
+            )],
+            vec![],
+        );
+        let out = render(&c, &values(serde_json::json!({})), &opts()).unwrap_or_default();
+        assert_eq!(
+            out.get("app/templates/a.yaml").map(String::as_str),
+            Some("rel app-2.0 app/templates/a.yaml app/templates v1.20.2 20 true")
+        );
+    }
+
+    #[test]
+    fn partials_are_not_rendered_and_missing_values_print_nothing() {
+        let c = chart(
+            "app",
+            &[
+                (
+                    "templates/_h.tpl",
+                    "{{ define \"x\" }}X{{ .Values.nope }}{{ end }}",
+                ),
+                ("templates/a.yaml", "{{ include \"x\" . }}"),
+            ],
+            vec![],
+        );
+        let out = render(&c, &values(serde_json::json!({})), &opts()).unwrap_or_default();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out["app/templates/a.yaml"], "X");
+    }
+
+    #[test]
+    fn parent_definitions_win_over_subchart_definitions() {
+        let sub = chart(
+            "sub",
+            &[
+                ("templates/_h.tpl", "{{ define \"n\" }}sub{{ end }}"),
+                ("templates/s.yaml", "{{ include \"n\" . }}:{{ .Values.v }}"),
+            ],
+            vec![],
+        );
+        let c = chart(
+            "app",
+            &[("templates/_h.tpl", "{{ define \"n\" }}parent{{ end }}")],
+            vec![sub],
+        );
+        let out =
+            render(&c, &values(serde_json::json!({"sub": {"v": 1}})), &opts()).unwrap_or_default();
+        assert_eq!(out["app/charts/sub/templates/s.yaml"], "parent:1");
+    }
+
+    #[test]
+    fn parse_errors_read_like_helm() {
+        let c = chart("app", &[("templates/a.yaml", "x\n{{ .Values.a }")], vec![]);
+        let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("parse error at (app/templates/a.yaml:2): unexpected \"}\" in operand".into())
+        );
+    }
+
+    #[test]
+    fn required_errors_read_like_helm() {
+        let c = chart(
+            "app",
+            &[(
+                "templates/a.yaml",
+                "{{ required \"a is required\" .Values.a }}",
+            )],
+            vec![],
+        );
+        let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("execution error at (app/templates/a.yaml:1:3): a is required".into())
+        );
+    }
+
+    #[test]
+    fn nil_pointer_errors_keep_go_text() {
+        let c = chart("app", &[("templates/a.yaml", "{{ .Values.a.b }}")], vec![]);
+        let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("template: app/templates/a.yaml:1:10: executing \"app/templates/a.yaml\" at <.Values.a.b>: nil pointer evaluating interface {}.b".into())
+        );
+    }
+
+    #[test]
+    fn library_charts_contribute_only_partials() {
+        let lib = Chart {
+            metadata: Metadata {
+                name: "lib".into(),
+                version: "1".into(),
+                chart_type: "library".into(),
+                ..Default::default()
+            },
+            templates: vec![
+                ChartFile {
+                    name: "templates/_l.tpl".into(),
+                    data: b"{{ define \"l\" }}L{{ end }}".to_vec(),
+                },
+                ChartFile {
+                    name: "templates/x.yaml".into(),
+                    data: b"should not render".to_vec(),
+                },
+            ],
+            ..Default::default()
+        };
+        let c = chart(
+            "app",
+            &[("templates/a.yaml", "{{ include \"l\" . }}")],
+            vec![lib],
+        );
+        let out = render(&c, &values(serde_json::json!({})), &opts()).unwrap_or_default();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out["app/templates/a.yaml"], "L");
+    }
+
+    #[test]
+    fn subcharts_object_exposes_child_values() {
+        let sub = chart("sub", &[], vec![]);
+        let c = chart(
+            "app",
+            &[("templates/a.yaml", "{{ .Subcharts.sub.Values.v }}")],
+            vec![sub],
+        );
+        let out = render(&c, &values(serde_json::json!({"sub": {"v": "x"}})), &opts())
+            .unwrap_or_default();
+        assert_eq!(out["app/templates/a.yaml"], "x");
+    }
+
+    #[test]
+    fn endless_include_recursion_stops_at_helms_limit() {
+        let c = chart(
+            "app",
+            &[(
+                "templates/a.yaml",
+                "{{ define \"r\" }}{{ include \"r\" . }}{{ end }}{{ include \"r\" . }}",
+            )],
+            vec![],
+        );
+        let err = render(&c, &values(serde_json::json!({})), &opts())
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        let Err(text) = err else {
+            panic!("recursion did not fail");
+        };
+        assert!(text.starts_with("template: app/templates/a.yaml:1:"), "{}", &text[..200]);
+        assert!(text.ends_with(
+            "error calling include: rendering template has a nested reference name: r: unable to execute template"
+        ));
+        assert_eq!(text.matches("error calling include").count(), 1002);
+    }
+}
