@@ -743,7 +743,9 @@ fn list_filters_by_state_name_and_namespace() {
     assert_eq!(list(&["-n", &ns, "--failed"]), list_table(&[&b]));
     assert_eq!(list(&["-n", &ns, "--uninstalled"]), list_table(&[&c]));
     assert_eq!(list(&["-n", &ns, "--pending"]), list_table(&[]));
-    assert_eq!(list(&["-n", &ns, "--superseded"]), list_table(&[]));
+    // Superseded alone skips Helm's latest-revision filter: it lists superseded revisions.
+    let d1 = stored_revision(&ns, "delta", 1);
+    assert_eq!(list(&["-n", &ns, "--superseded"]), list_table(&[&d1]));
     assert_eq!(
         list(&["-n", &ns, "-f", "^(alpha|bravo)$"]),
         list_table(&[&a, &b])
