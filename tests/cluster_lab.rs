@@ -99,11 +99,7 @@ fn the_helm_101_lab_runs_end_to_end() {
         (r1.status(), r1.description()),
         ("deployed", "Install complete")
     );
-    assert_eq!(
-        out.stdout,
-        status_block(&r1),
-        "install prints Helm's status block\n{out}"
-    );
+    assert_text(&out.stdout, &status_block(&r1), &out);
     assert!(
         out.stdout
             .contains("NOTES:\n1. Get the application URL by running these commands:\n"),
@@ -129,7 +125,7 @@ fn the_helm_101_lab_runs_end_to_end() {
 
     // 2. list.
     let out = rhelm(&["list", "-n", &ns]).ok();
-    assert_eq!(out.stdout, list_table(&[&r1]), "\n{out}");
+    assert_text(&out.stdout, &list_table(&[&r1]), &out);
 
     // 3. upgrade: no more read replicas, NodePort.
     let out = rhelm(&[
@@ -143,13 +139,13 @@ fn the_helm_101_lab_runs_end_to_end() {
     ])
     .ok();
     let r2 = stored_revision(&ns, LAB_RELEASE, 2);
-    assert_eq!(
-        out.stdout,
-        format!(
+    assert_text(
+        &out.stdout,
+        &format!(
             "Release \"{LAB_RELEASE}\" has been upgraded. Happy Helming!\n{}",
             status_block(&r2)
         ),
-        "\n{out}"
+        &out,
     );
     for (kind, name) in SLAVE_OBJECTS {
         assert_gone(&ns, kind, name);
@@ -173,13 +169,14 @@ fn the_helm_101_lab_runs_end_to_end() {
         ]
     );
     let out = rhelm(&["history", LAB_RELEASE, "-n", &ns]).ok();
-    assert_eq!(out.stdout, history_table(&records), "\n{out}");
+    assert_text(&out.stdout, &history_table(&records), &out);
 
     // 5. rollback to 1: a new revision 3 with revision 1's manifest and values.
     let out = rhelm(&["rollback", LAB_RELEASE, "1", "-n", &ns]).ok();
-    assert_eq!(
-        out.stdout, "Rollback was a success! Happy Helming!\n",
-        "\n{out}"
+    assert_text(
+        &out.stdout,
+        &"Rollback was a success! Happy Helming!\n",
+        &out,
     );
     let records = stored_releases(&ns, LAB_RELEASE);
     assert_eq!(
@@ -200,7 +197,7 @@ fn the_helm_101_lab_runs_end_to_end() {
         "and its values"
     );
     let out = rhelm(&["history", LAB_RELEASE, "-n", &ns]).ok();
-    assert_eq!(out.stdout, history_table(&records), "\n{out}");
+    assert_text(&out.stdout, &history_table(&records), &out);
     for (kind, name) in SLAVE_OBJECTS {
         assert!(
             exists(&ns, kind, name),
@@ -214,9 +211,10 @@ fn the_helm_101_lab_runs_end_to_end() {
 
     // Rollback without a revision goes to the previous one (2).
     let out = rhelm(&["rollback", LAB_RELEASE, "-n", &ns]).ok();
-    assert_eq!(
-        out.stdout, "Rollback was a success! Happy Helming!\n",
-        "\n{out}"
+    assert_text(
+        &out.stdout,
+        &"Rollback was a success! Happy Helming!\n",
+        &out,
     );
     let r4 = stored_revision(&ns, LAB_RELEASE, 4);
     assert_eq!(
@@ -234,10 +232,10 @@ fn the_helm_101_lab_runs_end_to_end() {
 
     // 6. uninstall: objects and records gone.
     let out = rhelm(&["uninstall", LAB_RELEASE, "-n", &ns]).ok();
-    assert_eq!(
-        out.stdout,
-        format!("release \"{LAB_RELEASE}\" uninstalled\n"),
-        "\n{out}"
+    assert_text(
+        &out.stdout,
+        &format!("release \"{LAB_RELEASE}\" uninstalled\n"),
+        &out,
     );
     for (kind, name) in [
         ("deployment", LAB_RELEASE),
@@ -252,7 +250,7 @@ fn the_helm_101_lab_runs_end_to_end() {
         "uninstall purges the release records"
     );
     let out = rhelm(&["list", "-a", "-n", &ns]).ok();
-    assert_eq!(out.stdout, list_table(&[]), "\n{out}");
+    assert_text(&out.stdout, &list_table(&[]), &out);
 }
 
 #[test]
@@ -261,7 +259,7 @@ fn uninstall_with_keep_history_keeps_the_records_as_uninstalled() {
     install(&ns, "gb", &[]);
     upgrade(&ns, "gb", &["--set", UPGRADE_SET]);
     let out = rhelm(&["uninstall", "gb", "-n", &ns, "--keep-history"]).ok();
-    assert_eq!(out.stdout, "release \"gb\" uninstalled\n", "\n{out}");
+    assert_text(&out.stdout, &"release \"gb\" uninstalled\n", &out);
     assert_gone(&ns, "deployment", "gb-guestbook");
     assert_gone(&ns, "service", "redis-master");
     let records = stored_releases(&ns, "gb");
@@ -757,7 +755,7 @@ fn list_filters_by_state_name_and_namespace() {
 
     // HELM_NAMESPACE picks the namespace like -n.
     let out = rhelm_env(&["list"], &[("HELM_NAMESPACE", other.as_str())]).ok();
-    assert_eq!(out.stdout, list_table(&[&e]));
+    assert_text(&out.stdout, &list_table(&[&e]), &out);
 
     // -A: every namespace; the rows of these two namespaces are ours.
     let out = list(&["-A"]);
@@ -794,11 +792,7 @@ fn list_filters_by_state_name_and_namespace() {
         expected
     );
     let out = rhelm(&["list", "-n", &ns, "--failed", "-o", "json"]).ok();
-    assert_eq!(
-        out.stdout,
-        list_json_line(&[&b]),
-        "compact JSON in Helm's field order"
-    );
+    assert_text(&out.stdout, &list_json_line(&[&b]), &out);
 }
 
 #[test]
@@ -820,11 +814,7 @@ fn history_max_and_output_formats() {
 
     let expected = Json::Array(records.iter().map(history_json).collect());
     let out = rhelm(&["history", "gb", "-n", &ns, "-o", "json"]).ok();
-    assert_eq!(
-        out.stdout,
-        history_json_line(&records),
-        "compact JSON in Helm's field order"
-    );
+    assert_text(&out.stdout, &history_json_line(&records), &out);
     let out = rhelm(&["history", "gb", "-n", &ns, "-o", "yaml"]).ok();
     assert_eq!(
         serde_yaml::from_str::<Json>(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{out}")),
@@ -842,13 +832,13 @@ fn upgrade_install_installs_a_missing_release_then_upgrades_it() {
     let out = rhelm(&["upgrade", "--install", "gb", &chart, "-n", &ns]).ok();
     let r1 = stored_revision(&ns, "gb", 1);
     assert_eq!(r1.description(), "Install complete");
-    assert_eq!(
-        out.stdout,
-        format!(
+    assert_text(
+        &out.stdout,
+        &format!(
             "Release \"gb\" does not exist. Installing it now.\n{}",
             status_block(&r1)
         ),
-        "\n{out}"
+        &out,
     );
     let out = rhelm(&[
         "upgrade",
@@ -862,13 +852,13 @@ fn upgrade_install_installs_a_missing_release_then_upgrades_it() {
     ])
     .ok();
     let r2 = stored_revision(&ns, "gb", 2);
-    assert_eq!(
-        out.stdout,
-        format!(
+    assert_text(
+        &out.stdout,
+        &format!(
             "Release \"gb\" has been upgraded. Happy Helming!\n{}",
             status_block(&r2)
         ),
-        "\n{out}"
+        &out,
     );
 }
 
@@ -930,7 +920,7 @@ fn kubeconfig_kube_context_and_namespace_settings_choose_where_rhelm_works() {
 
     // --kube-context picks the context; its namespace is the default namespace.
     let out = rhelm_with_kubeconfig(&two_contexts, &["list", "--kube-context", "test"]).ok();
-    assert_eq!(out.stdout, expected, "\n{out}");
+    assert_text(&out.stdout, &expected, &out);
     // The current context is used without the flag (and fails: it points nowhere).
     rhelm_with_kubeconfig(&two_contexts, &["list", "-n", &ns]).fails();
     // --kubeconfig wins over $KUBECONFIG.
@@ -939,7 +929,7 @@ fn kubeconfig_kube_context_and_namespace_settings_choose_where_rhelm_works() {
         &["list", "--kubeconfig", two, "--kube-context", "test"],
     )
     .ok();
-    assert_eq!(out.stdout, expected, "\n{out}");
+    assert_text(&out.stdout, &expected, &out);
     // -n wins over the context's namespace and over HELM_NAMESPACE.
     let other = create_ns("globals-other");
     let out = rhelm_with_kubeconfig(
@@ -947,7 +937,7 @@ fn kubeconfig_kube_context_and_namespace_settings_choose_where_rhelm_works() {
         &["list", "--kube-context", "test", "-n", &other],
     )
     .ok();
-    assert_eq!(out.stdout, list_table(&[]), "\n{out}");
+    assert_text(&out.stdout, &list_table(&[]), &out);
     let out = rhelm_env(&["list", "-n", &ns], &[("HELM_NAMESPACE", other.as_str())]).ok();
-    assert_eq!(out.stdout, expected, "\n{out}");
+    assert_text(&out.stdout, &expected, &out);
 }

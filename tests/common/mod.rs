@@ -1005,6 +1005,28 @@ pub fn status_block(r: &StoredRelease) -> String {
     s
 }
 
+/// Asserts two texts are equal; on failure shows a unified diff and how each one ends (so that a
+/// missing final newline is visible), then the command that produced `actual`.
+#[track_caller]
+pub fn assert_text(actual: &str, expected: &str, context: &dyn fmt::Display) {
+    if actual == expected {
+        return;
+    }
+    let diff = similar::TextDiff::from_lines(expected, actual);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "actual")
+        .to_string();
+    let tail = |s: &str| format!("{:?}", &s[s.len().saturating_sub(40)..]);
+    panic!(
+        "texts differ\n{}\nexpected ends with {}\nactual   ends with {}\n{context}",
+        text.lines().take(80).collect::<Vec<_>>().join("\n"),
+        tail(expected),
+        tail(actual)
+    );
+}
+
 /// Asserts that `haystack` contains each of `parts` in this order.
 #[track_caller]
 pub fn assert_in_order(haystack: &str, parts: &[&str]) {
