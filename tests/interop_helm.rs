@@ -247,6 +247,16 @@ fn rhelm_upgrades_and_rolls_back_a_release_helm_installed() {
         field(&ns, "service", LAB_RELEASE, "{.spec.type}"),
         "NodePort"
     );
+    for (kind, name) in manifest_objects(r3.manifest()) {
+        assert!(
+            exists(&ns, &kind, &name),
+            "{kind}/{name} of revision 3 must exist"
+        );
+    }
+    assert!(
+        !exists(&ns, "deployment", "redis-slave"),
+        "revision 3 has no read replicas"
+    );
     assert_eq!(
         field(
             &ns,
@@ -282,12 +292,23 @@ fn rhelm_upgrades_and_rolls_back_a_release_helm_installed() {
         (4, "deployed", "Rollback to 1")
     );
     assert_eq!(r4.manifest(), r1.manifest());
-    for (kind, name) in [("deployment", "redis-slave"), ("service", "redis-slave")] {
+    // Revision 1's objects exist again; those only revision 3 had are gone.
+    let wanted = manifest_objects(r1.manifest());
+    for (kind, name) in &wanted {
         assert!(
             exists(&ns, kind, name),
             "{kind}/{name} must exist after rolling back to Helm's revision 1"
         );
     }
+    for (kind, name) in manifest_objects(records[2].manifest()) {
+        if !wanted.contains(&(kind.clone(), name.clone())) {
+            assert_gone(&ns, &kind, &name);
+        }
+    }
+    assert!(
+        wanted.contains(&("deployment".to_string(), "redis-slave".to_string())),
+        "Helm's revision 1 has the read replicas"
+    );
     assert_eq!(
         field(&ns, "service", LAB_RELEASE, "{.spec.type}"),
         "LoadBalancer"

@@ -695,6 +695,22 @@ pub fn stored_revision(ns: &str, release: &str, revision: u64) -> StoredRelease 
         .unwrap_or_else(|| panic!("no stored revision {revision} of {release} in {ns}"))
 }
 
+/// The objects of a release manifest as (lowercase kind, name), in manifest order.
+pub fn manifest_objects(manifest: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for doc in manifest.split("\n---") {
+        let Ok(value) = serde_yaml::from_str::<Json>(doc.trim_start_matches("---")) else {
+            continue;
+        };
+        if let (Some(kind), Some(name)) =
+            (value["kind"].as_str(), value["metadata"]["name"].as_str())
+        {
+            out.push((kind.to_ascii_lowercase(), name.to_string()));
+        }
+    }
+    out
+}
+
 /// Asserts that no record of `release` in `ns` is left in a `pending-*` state.
 #[track_caller]
 pub fn assert_nothing_pending(ns: &str, release: &str) {
