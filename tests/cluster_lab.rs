@@ -175,7 +175,7 @@ fn the_helm_101_lab_runs_end_to_end() {
     let out = rhelm(&["rollback", LAB_RELEASE, "1", "-n", &ns]).ok();
     assert_text(
         &out.stdout,
-        &"Rollback was a success! Happy Helming!\n",
+        "Rollback was a success! Happy Helming!\n",
         &out,
     );
     let records = stored_releases(&ns, LAB_RELEASE);
@@ -213,7 +213,7 @@ fn the_helm_101_lab_runs_end_to_end() {
     let out = rhelm(&["rollback", LAB_RELEASE, "-n", &ns]).ok();
     assert_text(
         &out.stdout,
-        &"Rollback was a success! Happy Helming!\n",
+        "Rollback was a success! Happy Helming!\n",
         &out,
     );
     let r4 = stored_revision(&ns, LAB_RELEASE, 4);
@@ -259,7 +259,7 @@ fn uninstall_with_keep_history_keeps_the_records_as_uninstalled() {
     install(&ns, "gb", &[]);
     upgrade(&ns, "gb", &["--set", UPGRADE_SET]);
     let out = rhelm(&["uninstall", "gb", "-n", &ns, "--keep-history"]).ok();
-    assert_text(&out.stdout, &"release \"gb\" uninstalled\n", &out);
+    assert_text(&out.stdout, "release \"gb\" uninstalled\n", &out);
     assert_gone(&ns, "deployment", "gb-guestbook");
     assert_gone(&ns, "service", "redis-master");
     let records = stored_releases(&ns, "gb");

@@ -80,7 +80,7 @@ fn rhelm_prints_the_manifest_values_and_notes_helm_wrote() {
     let out = rhelm(&["get", "values", LAB_RELEASE, "-n", &ns, "--revision", "2"]).ok();
     assert_text(
         &out.stdout,
-        &"USER-SUPPLIED VALUES:\nredis:\n  slaveEnabled: false\nservice:\n  type: NodePort\n",
+        "USER-SUPPLIED VALUES:\nredis:\n  slaveEnabled: false\nservice:\n  type: NodePort\n",
         &out,
     );
     let out = rhelm(&[
@@ -96,7 +96,7 @@ fn rhelm_prints_the_manifest_values_and_notes_helm_wrote() {
     .ok();
     assert_text(
         &out.stdout,
-        &"COMPUTED VALUES:\nimage:\n  pullPolicy: Always\n  repository: ibmcom/guestbook\n  tag: v1\nredis:\n  port: 6379\n  \
+        "COMPUTED VALUES:\nimage:\n  pullPolicy: Always\n  repository: ibmcom/guestbook\n  tag: v1\nredis:\n  port: 6379\n  \
          slaveEnabled: false\nreplicaCount: 2\nservice:\n  port: 3000\n  type: NodePort\n",
         &out,
     );
@@ -176,7 +176,7 @@ fn rollback_recovers_a_release_stuck_in_pending_rollback() {
     let out = rhelm(&["rollback", LAB_RELEASE, "-n", &ns]).ok();
     assert_text(
         &out.stdout,
-        &"Rollback was a success! Happy Helming!\n",
+        "Rollback was a success! Happy Helming!\n",
         &out,
     );
     let records = fixture_records(&ns);
@@ -281,7 +281,7 @@ fn rhelm_upgrades_and_rolls_back_a_release_helm_installed() {
     let out = rhelm(&["rollback", LAB_RELEASE, "1", "-n", &ns]).ok();
     assert_text(
         &out.stdout,
-        &"Rollback was a success! Happy Helming!\n",
+        "Rollback was a success! Happy Helming!\n",
         &out,
     );
     let records = fixture_records(&ns);
