@@ -941,3 +941,76 @@ fn kubeconfig_kube_context_and_namespace_settings_choose_where_rhelm_works() {
     let out = rhelm_env(&["list", "-n", &ns], &[("HELM_NAMESPACE", other.as_str())]).ok();
     assert_text(&out.stdout, &expected, &out);
 }
+
+#[test]
+fn debug_adds_values_hooks_and_manifest_to_the_status_block() {
+    let ns = create_ns("debug");
+    let out = rhelm(&[
+        "install",
+        "gb",
+        &guestbook_chart(),
+        "-n",
+        &ns,
+        "--set",
+        "replicaCount=3",
+        "--debug",
+    ])
+    .ok();
+    let r1 = stored_revision(&ns, "gb", 1);
+    // Helm's statusPrinter with debug: values (user, then computed), hooks, manifest, notes.
+    assert_in_order(
+        &out.stdout,
+        &[
+            &status_header(&r1),
+            "TEST SUITE: None\nUSER-SUPPLIED VALUES:\nreplicaCount: 3\n\nCOMPUTED VALUES:\n",
+            "replicaCount: 3\n",
+            "\nHOOKS:\n",
+            &format!("MANIFEST:\n{}\n", r1.manifest()),
+            &format!("NOTES:\n{}\n", r1.notes().trim()),
+        ],
+    );
+    assert!(
+        out.stdout
+            .ends_with(&format!("NOTES:\n{}\n", r1.notes().trim())),
+        "\n{out}"
+    );
+}
+
+#[test]
+fn services_without_protocol_install_on_kubernetes_1_20() {
+    // The 1.20 API server refuses to server-side apply a Service port without `protocol`; the
+    // IBM chart (shared/conformance/guestbook) omits it. rhelm must still install it and say
+    // what it did under --debug.
+    let ns = create_ns("no-protocol");
+    let chart = shared_dir()
+        .join("conformance/guestbook/chart")
+        .display()
+        .to_string();
+    let out = rhelm(&["install", "gb", &chart, "-n", &ns, "--debug"]).ok();
+    assert!(
+        out.stderr.contains("protocol"),
+        "--debug must mention the protocol fallback\n{out}"
+    );
+    for (kind, name) in manifest_objects(stored_revision(&ns, "gb", 1).manifest()) {
+        assert!(exists(&ns, &kind, &name), "{kind}/{name} must exist");
+    }
+    assert_eq!(
+        field(&ns, "service", "redis-master", "{.spec.ports[0].protocol}"),
+        "TCP"
+    );
+    // And upgrading it works the same way.
+    rhelm(&[
+        "upgrade",
+        "gb",
+        &chart,
+        "-n",
+        &ns,
+        "--set",
+        "service.type=NodePort",
+    ])
+    .ok();
+    assert_eq!(
+        field(&ns, "service", "gb-guestbook", "{.spec.type}"),
+        "NodePort"
+    );
+}
