@@ -127,7 +127,10 @@ pub async fn install(
     if options.dry_run {
         release.set_status(
             Status::PendingInstall,
-            options.description.clone().unwrap_or_else(|| "Dry run complete".into()),
+            options
+                .description
+                .clone()
+                .unwrap_or_else(|| "Dry run complete".into()),
         );
         return Ok(InstallOutcome { release, notes });
     }
@@ -135,13 +138,24 @@ pub async fn install(
     ctx.storage.create(&release).await?;
     let result = async {
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut release, HookEvent::PreInstall, options.timeout).await?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut release,
+                HookEvent::PreInstall,
+                options.timeout,
+            )
+            .await?;
         }
         let report = deploy::execute(
             &ctx.client,
             &plan,
             DeployOptions {
-                method: if options.server_side { ApplyMethod::ServerSide } else { ApplyMethod::ClientSide },
+                method: if options.server_side {
+                    ApplyMethod::ServerSide
+                } else {
+                    ApplyMethod::ClientSide
+                },
                 force_conflicts: options.force_conflicts,
                 dry_run: false,
             },
@@ -152,7 +166,14 @@ pub async fn install(
             crate::kube::wait_ready(&ctx.client, &plan.target, options.timeout).await?;
         }
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut release, HookEvent::PostInstall, options.timeout).await?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut release,
+                HookEvent::PostInstall,
+                options.timeout,
+            )
+            .await?;
         }
         Ok::<(), Error>(())
     }
@@ -162,7 +183,10 @@ pub async fn install(
         Ok(()) => {
             release.set_status(
                 Status::Deployed,
-                options.description.clone().unwrap_or_else(|| "Install complete".into()),
+                options
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| "Install complete".into()),
             );
             ctx.storage.update(&release).await?;
             Ok(InstallOutcome { release, notes })

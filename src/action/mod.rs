@@ -31,7 +31,7 @@ pub enum Error {
     #[error("another operation (install/upgrade/rollback) is in progress")]
     Pending,
     /// Install of a name that has history.
-    #[error("cannot re-use a name that is still in use")]
+    #[error("cannot reuse a name that is still in use")]
     NameInUse,
     /// A release name breaking Helm's rule.
     #[error("{0}")]
@@ -40,7 +40,9 @@ pub enum Error {
     #[error("release has no {0} version")]
     NoSuchRevision(u32),
     /// Library charts only provide definitions.
-    #[error("validation: chart.metadata.type must be application, library charts are not installable")]
+    #[error(
+        "validation: chart.metadata.type must be application, library charts are not installable"
+    )]
     LibraryChart,
     /// A bad `--timeout` or similar option.
     #[error("{0}")]

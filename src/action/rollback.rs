@@ -52,9 +52,8 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
         .last(&options.name)
         .await
         .map_err(Error::from_lookup)?;
-    if current.info.status.is_pending() {
-        return Err(Error::Pending);
-    }
+    // Helm's rollback does not refuse a pending last revision: it is how a release stuck
+    // in pending-* is recovered.
     let target_revision = options
         .revision
         .filter(|r| *r > 0)
@@ -112,16 +111,27 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
         });
     }
 
-    ctx.storage.create(&rolled).await?;
+    create_revision(ctx, &rolled, options.history_max, &mut notes).await?;
     let result = async {
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut rolled, HookEvent::PreRollback, options.timeout).await?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut rolled,
+                HookEvent::PreRollback,
+                options.timeout,
+            )
+            .await?;
         }
         let report = deploy::execute(
             &ctx.client,
             &plan,
             DeployOptions {
-                method: if server_side { ApplyMethod::ServerSide } else { ApplyMethod::ClientSide },
+                method: if server_side {
+                    ApplyMethod::ServerSide
+                } else {
+                    ApplyMethod::ClientSide
+                },
                 force_conflicts: options.force_conflicts,
                 dry_run: false,
             },
@@ -132,7 +142,14 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
             crate::kube::wait_ready(&ctx.client, &plan.target, options.timeout).await?;
         }
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut rolled, HookEvent::PostRollback, options.timeout).await?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut rolled,
+                HookEvent::PostRollback,
+                options.timeout,
+            )
+            .await?;
         }
         Ok::<(), Error>(())
     }
@@ -157,7 +174,6 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
             }
             rolled.set_status(Status::Deployed, format!("Rollback to {target_revision}"));
             ctx.storage.update(&rolled).await?;
-            prune(ctx, &options.name, options.history_max, &mut notes).await;
             Ok(RollbackOutcome {
                 release: rolled,
                 notes,
@@ -179,12 +195,23 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
     }
 }
 
-/// Applies `--history-max` after a successful write; a failed prune is only a note, as in
-/// Helm, since the new revision is already recorded.
-pub(crate) async fn prune(ctx: &Context, name: &str, max: usize, notes: &mut Vec<String>) {
-    if max == 0 {
-        return;
+/// Records a new revision after applying `--history-max` as Helm's storage does on every
+/// create: the oldest revisions go until `max - 1` remain (never the last deployed one).
+/// A failed prune is only a note, as in Helm.
+pub(crate) async fn create_revision(
+    ctx: &Context,
+    release: &Release,
+    max: usize,
+    notes: &mut Vec<String>,
+) -> Result<(), Error> {
+    if max > 0 {
+        prune(ctx, &release.name, max - 1, notes).await;
     }
+    ctx.storage.create(release).await?;
+    Ok(())
+}
+
+async fn prune(ctx: &Context, name: &str, max: usize, notes: &mut Vec<String>) {
     match ctx.storage.prune_history(name, max).await {
         Ok(pruned) if !pruned.is_empty() => notes.push(format!("pruned revisions {pruned:?}")),
         Ok(_) => {}

@@ -33,7 +33,10 @@ pub struct UninstallOutcome {
 }
 
 /// Uninstalls release `options.name`.
-pub async fn uninstall(ctx: &Context, options: &UninstallOptions) -> Result<UninstallOutcome, Error> {
+pub async fn uninstall(
+    ctx: &Context,
+    options: &UninstallOptions,
+) -> Result<UninstallOutcome, Error> {
     super::names::validate_release_name(&options.name).map_err(Error::InvalidName)?;
     let mut last = ctx
         .storage
@@ -61,19 +64,41 @@ pub async fn uninstall(ctx: &Context, options: &UninstallOptions) -> Result<Unin
         });
     }
 
-    last.set_status(Status::Uninstalling, "Deletion in progress (or silently failed)");
+    last.set_status(
+        Status::Uninstalling,
+        "Deletion in progress (or silently failed)",
+    );
     last.info.deleted = Some(Timestamp::now());
     ctx.storage.update(&last).await?;
 
     let discovery = ctx.discovery().await?;
     if options.run_hooks {
-        hooks::run_hooks(&ctx.client, &discovery, &mut last, HookEvent::PreDelete, options.timeout).await?;
+        hooks::run_hooks(
+            &ctx.client,
+            &discovery,
+            &mut last,
+            HookEvent::PreDelete,
+            options.timeout,
+        )
+        .await?;
     }
-    let report =
-        deploy::delete_manifest(&ctx.client, &discovery, &last.namespace, &last.manifest, false)
-            .await?;
+    let report = deploy::delete_manifest(
+        &ctx.client,
+        &discovery,
+        &last.namespace,
+        &last.manifest,
+        false,
+    )
+    .await?;
     if options.run_hooks {
-        hooks::run_hooks(&ctx.client, &discovery, &mut last, HookEvent::PostDelete, options.timeout).await?;
+        hooks::run_hooks(
+            &ctx.client,
+            &discovery,
+            &mut last,
+            HookEvent::PostDelete,
+            options.timeout,
+        )
+        .await?;
     }
     last.set_status(
         Status::Uninstalled,

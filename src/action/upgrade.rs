@@ -125,7 +125,8 @@ pub async fn upgrade(
     };
 
     let mut chart = chart.clone();
-    let values = merge_previous_values(&mut chart, &current, &options.values, options.values_policy)?;
+    let values =
+        merge_previous_values(&mut chart, &current, &options.values, options.values_policy)?;
     let revision = last.revision + 1;
     let discovery = ctx.discovery().await?;
     let rendered = render_chart(
@@ -190,18 +191,28 @@ pub async fn upgrade(
         });
     }
 
-    ctx.storage.create(&upgraded).await?;
+    super::rollback::create_revision(ctx, &upgraded, options.history_max, &mut notes).await?;
     let result = async {
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut upgraded, HookEvent::PreUpgrade, options.timeout)
-                .await
-                .map_err(|e| Error::Hook(format!("pre-upgrade hooks failed: {e}")))?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut upgraded,
+                HookEvent::PreUpgrade,
+                options.timeout,
+            )
+            .await
+            .map_err(|e| Error::Hook(format!("pre-upgrade hooks failed: {e}")))?;
         }
         let report = deploy::execute(
             &ctx.client,
             &plan,
             DeployOptions {
-                method: if server_side { ApplyMethod::ServerSide } else { ApplyMethod::ClientSide },
+                method: if server_side {
+                    ApplyMethod::ServerSide
+                } else {
+                    ApplyMethod::ClientSide
+                },
                 force_conflicts: options.force_conflicts,
                 dry_run: false,
             },
@@ -212,9 +223,15 @@ pub async fn upgrade(
             crate::kube::wait_ready(&ctx.client, &plan.target, options.timeout).await?;
         }
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut upgraded, HookEvent::PostUpgrade, options.timeout)
-                .await
-                .map_err(|e| Error::Hook(format!("post-upgrade hooks failed: {e}")))?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut upgraded,
+                HookEvent::PostUpgrade,
+                options.timeout,
+            )
+            .await
+            .map_err(|e| Error::Hook(format!("post-upgrade hooks failed: {e}")))?;
         }
         Ok::<(), Error>(())
     }
@@ -226,10 +243,12 @@ pub async fn upgrade(
             ctx.storage.update(&current).await?;
             upgraded.set_status(
                 Status::Deployed,
-                options.description.clone().unwrap_or_else(|| "Upgrade complete".into()),
+                options
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| "Upgrade complete".into()),
             );
             ctx.storage.update(&upgraded).await?;
-            super::rollback::prune(ctx, &options.name, options.history_max, &mut notes).await;
             Ok(UpgradeOutcome {
                 release: upgraded,
                 notes,

@@ -240,20 +240,21 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
     let mut chart = Chart::default();
     let mut metadata: Option<Metadata> = None;
     let mut subcharts: BTreeMap<String, Vec<ChartFile>> = BTreeMap::new();
+    // Chart.yaml first, whatever the file order (Helm does the same).
+    if let Some(file) = files.iter().find(|f| f.name == "Chart.yaml") {
+        let doc = parse_yaml_file(file)?;
+        let mut md = metadata_from_json(doc, None).map_err(|message| Error::BadFile {
+            file: file.name.clone(),
+            message,
+        })?;
+        if md.api_version.is_empty() {
+            md.api_version = API_VERSION_V1.to_string();
+        }
+        metadata = Some(md);
+    }
     for file in files {
         match file.name.as_str() {
-            "Chart.yaml" => {
-                let doc = parse_yaml_file(&file)?;
-                let mut md =
-                    metadata_from_json(doc, metadata.take()).map_err(|message| Error::BadFile {
-                        file: file.name.clone(),
-                        message,
-                    })?;
-                if md.api_version.is_empty() {
-                    md.api_version = API_VERSION_V1.to_string();
-                }
-                metadata = Some(md);
-            }
+            "Chart.yaml" => {}
             "Chart.lock" | "requirements.lock" => {
                 chart.lock = Some(parse_yaml_file(&file)?);
                 let is_v1 = metadata
@@ -269,6 +270,7 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
                     file: file.name.clone(),
                     source,
                 })?;
+                chart.raw_values = Some(file.data);
             }
             "values.schema.json" => chart.schema = Some(file.data),
             "requirements.yaml" => {

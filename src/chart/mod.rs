@@ -12,6 +12,7 @@ pub mod dependencies;
 pub mod helmignore;
 pub mod loader;
 pub mod model;
+pub mod package;
 pub mod schema;
 pub mod validate;
 
@@ -25,6 +26,7 @@ pub use dependencies::{
 };
 pub use loader::{load_archive, load_chart, load_dir, load_files};
 pub use model::{Chart, ChartFile, Dependency, Maintainer, Metadata};
+pub use package::{archive_chart, package_chart};
 
 /// Why a chart could not be loaded or prepared for rendering.
 #[derive(Debug, thiserror::Error)]

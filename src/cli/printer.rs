@@ -6,9 +6,9 @@
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, Local, TimeZone};
 #[cfg(test)]
 use chrono::Utc;
+use chrono::{DateTime, Local, TimeZone};
 
 /// A table in Helm's (uitable's) layout: every cell right-padded with spaces to its
 /// column's width, cells joined by a tab, rows by a newline.
@@ -104,7 +104,10 @@ impl Printer {
     /// Writes a result to stdout. A closed pipe (`rhelm history x | head -1`) is not an error.
     pub fn out(&self, text: &str) -> io::Result<()> {
         let mut stdout = io::stdout().lock();
-        match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        match stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush())
+        {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other,
         }

@@ -130,6 +130,15 @@ struct Dot {
     iface: bool,
 }
 
+/// `{{template "name"}}` as Go prints a template node, built only on error.
+struct TemplateContext<'n>(&'n str);
+
+impl fmt::Display for TemplateContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{{{template {}}}}}", go_quote(self.0))
+    }
+}
+
 struct Var {
     name: Rc<str>,
     value: Value,
@@ -326,7 +335,7 @@ impl State<'_, '_> {
         pipe: &Option<Pipe>,
         out: &mut String,
     ) -> Res<()> {
-        let context = format!("{{{{template {}}}}}", go_quote(name));
+        let context = TemplateContext(name);
         let Some(tree) = self.env.find(name) else {
             return Err(self.error(
                 pos,
@@ -682,11 +691,7 @@ impl State<'_, '_> {
         let call_error = |s: &Self, e: &dyn fmt::Display| {
             s.error(cmd.pos, cmd, format!("error calling {name}: {e}"))
         };
-        let ident = Arg::Identifier {
-            pos,
-            name: name.to_string(),
-            func,
-        };
+        let ident = name;
         let argc = args.len().saturating_sub(1) + usize::from(final_value.is_some());
         let want = |s: &Self, n: usize| -> Res<()> {
             if argc != n {

@@ -5,6 +5,8 @@
 //! trim markers (`{{- ` / ` -}}`), comments and the error texts follow Go exactly. Lexical
 //! errors become an `Error` item that the parser reports as `template: NAME:LINE: TEXT`.
 
+use std::borrow::Cow;
+
 /// The kind of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemKind {
@@ -98,7 +100,7 @@ impl ItemKind {
 
 /// One token: kind, byte offset, line (1-based) and text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
+pub struct Item<'a> {
     /// Token kind.
     pub kind: ItemKind,
     /// Byte offset of the token in the template text.
@@ -106,10 +108,10 @@ pub struct Item {
     /// 1-based line of the token's start.
     pub line: usize,
     /// The token's text (for `Error`, the message).
-    pub val: String,
+    pub val: Cow<'a, str>,
 }
 
-impl std::fmt::Display for Item {
+impl std::fmt::Display for Item<'_> {
     /// Go's `item.String()`, used in parse errors (`unexpected "}" in operand`).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.kind {
@@ -193,12 +195,12 @@ struct Lexer<'a> {
     pos: usize,
     start: usize,
     paren_depth: usize,
-    items: Vec<Item>,
+    items: Vec<Item<'a>>,
     done: bool,
 }
 
 /// Scans `input` into tokens; the last item is `Eof` or `Error`.
-pub fn lex(input: &str) -> Vec<Item> {
+pub fn lex(input: &str) -> Vec<Item<'_>> {
     let mut lexer = Lexer {
         input,
         pos: 0,
@@ -239,7 +241,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn emit(&mut self, kind: ItemKind) {
-        let val = self.input[self.start..self.pos].to_string();
+        let val = Cow::Borrowed(&self.input[self.start..self.pos]);
         self.items.push(Item {
             kind,
             pos: self.start,
@@ -258,7 +260,7 @@ impl<'a> Lexer<'a> {
             kind: ItemKind::Error,
             pos: self.start,
             line: 0,
-            val: message,
+            val: Cow::Owned(message),
         });
         self.done = true;
     }
@@ -708,7 +710,7 @@ mod tests {
         let text: String = items
             .iter()
             .filter(|i| i.kind == ItemKind::Text)
-            .map(|i| i.val.as_str())
+            .map(|i| &*i.val)
             .collect();
         assert_eq!(text, "ab");
     }
@@ -726,7 +728,7 @@ mod tests {
         let nums: Vec<_> = items
             .iter()
             .filter(|i| i.kind == ItemKind::Number)
-            .map(|i| i.val.as_str())
+            .map(|i| &*i.val)
             .collect();
         assert_eq!(nums, vec!["1_000", "0x1F", "1e3", "-2.5"]);
     }
@@ -737,7 +739,7 @@ mod tests {
             kind: ItemKind::String,
             pos: 0,
             line: 1,
-            val: "abcdefghijklmnop".into(),
+            val: Cow::Borrowed("abcdefghijklmnop"),
         };
         assert_eq!(item.to_string(), "\"abcdefghij\"...");
     }

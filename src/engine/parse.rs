@@ -386,8 +386,8 @@ pub fn is_empty_tree(list: &List) -> bool {
     })
 }
 
-struct Parser<'f> {
-    items: Vec<Item>,
+struct Parser<'f, 't> {
+    items: Vec<Item<'t>>,
     i: usize,
     hi: usize,
     funcs: &'f FuncTable,
@@ -404,13 +404,13 @@ enum Parsed {
     Else,
 }
 
-impl Parser<'_> {
-    fn item(&self, i: usize) -> &Item {
+impl<'t> Parser<'_, 't> {
+    fn item(&self, i: usize) -> &Item<'t> {
         let last = self.items.len().saturating_sub(1);
         &self.items[i.min(last)]
     }
 
-    fn next(&mut self) -> Item {
+    fn next(&mut self) -> Item<'t> {
         let item = self.item(self.i).clone();
         self.hi = self.hi.max(self.i);
         if self.i < self.items.len() {
@@ -427,12 +427,12 @@ impl Parser<'_> {
         self.i -= 1;
     }
 
-    fn peek(&mut self) -> Item {
+    fn peek(&mut self) -> Item<'t> {
         self.hi = self.hi.max(self.i);
         self.item(self.i).clone()
     }
 
-    fn next_non_space(&mut self) -> Item {
+    fn next_non_space(&mut self) -> Item<'t> {
         loop {
             let item = self.next();
             if item.kind != ItemKind::Space {
@@ -441,7 +441,7 @@ impl Parser<'_> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item {
+    fn peek_non_space(&mut self) -> Item<'t> {
         let item = self.next_non_space();
         self.backup();
         item
@@ -457,7 +457,7 @@ impl Parser<'_> {
 
     fn unexpected(&self, item: &Item, context: &str) -> ParseError {
         if item.kind == ItemKind::Error {
-            return self.error(item.val.clone());
+            return self.error(item.val.to_string());
         }
         self.error(format!("unexpected {item} in {context}"))
     }
@@ -553,7 +553,9 @@ impl Parser<'_> {
     fn text_or_action(&mut self) -> Result<Parsed, ParseError> {
         let item = self.next_non_space();
         match item.kind {
-            ItemKind::Text => Ok(Parsed::Node(Node::Text(item.val.into_boxed_str()))),
+            ItemKind::Text => Ok(Parsed::Node(Node::Text(
+                item.val.into_owned().into_boxed_str(),
+            ))),
             ItemKind::LeftDelim => self.action(),
             _ => Err(self.unexpected(&item, "input")),
         }
@@ -741,14 +743,14 @@ impl Parser<'_> {
                 ItemKind::Assign | ItemKind::Declare => {
                     pipe.is_assign = next.kind == ItemKind::Assign;
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
-                    self.vars.push(v.val);
+                    pipe.decl.push(v.val.to_string());
+                    self.vars.push(v.val.into_owned());
                     break;
                 }
                 ItemKind::Char if next.val == "," => {
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
-                    self.vars.push(v.val);
+                    pipe.decl.push(v.val.to_string());
+                    self.vars.push(v.val.into_owned());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
@@ -894,7 +896,7 @@ impl Parser<'_> {
                 };
                 Arg::Identifier {
                     pos: item.pos,
-                    name: item.val,
+                    name: item.val.into_owned(),
                     func,
                 }
             }
@@ -919,7 +921,7 @@ impl Parser<'_> {
             ItemKind::Bool => Arg::Bool(item.pos, item.val == "true"),
             ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
                 let value = parse_number(&item.val, item.kind).map_err(|e| self.error(e))?;
-                Arg::Number(item.pos, item.val, value)
+                Arg::Number(item.pos, item.val.into_owned(), value)
             }
             ItemKind::LeftParen => {
                 let pipe = self.pipeline("parenthesized pipeline", ItemKind::RightParen)?;
@@ -927,7 +929,7 @@ impl Parser<'_> {
             }
             ItemKind::String | ItemKind::RawString => {
                 let value = unquote(&item.val).map_err(|e| self.error(e))?;
-                Arg::String(item.pos, item.val, Rc::from(value))
+                Arg::String(item.pos, item.val.into_owned(), Rc::from(value))
             }
             _ => {
                 self.backup();
@@ -1052,6 +1054,32 @@ fn parse_go_int(text: &str) -> Option<i128> {
     Some(if neg { -n } else { n })
 }
 
+/// Go's hexadecimal floating-point literal: `0x1.8p3` (mantissa in hex, binary exponent).
+fn parse_hex_float(text: &str) -> Option<f64> {
+    let (neg, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let body: String = body.get(2..)?.chars().filter(|c| *c != '_').collect();
+    let (mantissa, exp) = match body.find(['p', 'P']) {
+        Some(i) => (&body[..i], body[i + 1..].parse::<i32>().ok()?),
+        None => (body.as_str(), 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut value = 0f64;
+    for c in int_part.chars() {
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        value += f64::from(c.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    let value = value * 2f64.powi(exp);
+    Some(if neg { -value } else { value })
+}
+
 /// Types a number constant as Go's `idealConstant` would: int when it is an integer
 /// literal, float64 when it has `.`, `e` or `p` (non-hex).
 fn parse_number(text: &str, kind: ItemKind) -> Result<Value, String> {
@@ -1074,7 +1102,10 @@ fn parse_number(text: &str, kind: ItemKind) -> Result<Value, String> {
         .to_ascii_lowercase()
         .starts_with("0x");
     if is_hex {
-        return Err(format!("illegal number syntax: {}", go_quote(text)));
+        return match parse_hex_float(text) {
+            Some(f) if text.contains(['p', 'P']) => Ok(Value::Float(f)),
+            _ => Err(format!("illegal number syntax: {}", go_quote(text))),
+        };
     }
     let clean: String = text.chars().filter(|c| *c != '_').collect();
     match clean.parse::<f64>() {
@@ -1172,6 +1203,9 @@ mod tests {
             parse_number("'a'", ItemKind::CharConstant),
             Ok(Value::Int(97))
         ));
+        assert!(
+            matches!(parse_number("0x1p60", ItemKind::Number), Ok(Value::Float(f)) if f == 2f64.powi(60))
+        );
     }
 
     #[test]

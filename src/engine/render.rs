@@ -510,4 +510,31 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(out["app/templates/a.yaml"], "x");
     }
+
+    #[test]
+    fn endless_include_recursion_stops_at_helms_limit() {
+        let c = chart(
+            "app",
+            &[(
+                "templates/a.yaml",
+                "{{ define \"r\" }}{{ include \"r\" . }}{{ end }}{{ include \"r\" . }}",
+            )],
+            vec![],
+        );
+        let err = render(&c, &values(serde_json::json!({})), &opts())
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        let Err(text) = err else {
+            panic!("recursion did not fail");
+        };
+        assert!(
+            text.starts_with("template: app/templates/a.yaml:1:"),
+            "{}",
+            &text[..200]
+        );
+        assert!(text.ends_with(
+            "error calling include: rendering template has a nested reference name: r: unable to execute template"
+        ));
+        assert_eq!(text.matches("error calling include").count(), 1002);
+    }
 }

@@ -5,15 +5,20 @@
 //! whose stored `apply_method` is `csa` are applied client-side: create when missing, else a
 //! JSON merge patch computed three-way (previous manifest object → new object, against the
 //! live object). Strategic merge patches are not used, so lists are replaced as a whole.
-//! Objects are applied one at a time in the given order; the first failure stops the run.
+//! Objects are applied in the given order, consecutive objects of one kind concurrently (as
+//! Helm's `batchPerform`); the first failure stops the run.
 
 use std::collections::HashMap;
 
 use ::kube::api::{Patch, PatchParams, PostParams};
+use futures::StreamExt;
 use serde_json::{Map, Value};
 
 use super::error::status_message;
 use super::{Client, Error, FIELD_MANAGER, Resource, ResourceKey};
+
+/// How many objects of one kind are written at once.
+const CONCURRENT_WRITES: usize = 8;
 
 /// Server messages for objects that server-side apply cannot type but a plain create or merge
 /// patch accepts; such objects are applied client-side instead, with a note.
@@ -101,38 +106,68 @@ pub async fn apply(
 ) -> Result<ApplyReport, Error> {
     let previous: HashMap<ResourceKey, &Resource> = previous.iter().map(|r| (r.key(), r)).collect();
     let mut report = ApplyReport::default();
-    for resource in resources {
-        let key = resource.key();
-        let old = previous.get(&key).copied();
-        let (method, outcome) = match options.method {
-            ApplyMethod::ClientSide => (
-                ApplyMethod::ClientSide,
-                client_side(client, resource, old, options.dry_run).await?,
-            ),
-            ApplyMethod::ServerSide => match server_side(client, resource, options).await {
-                Ok(()) => (ApplyMethod::ServerSide, ApplyOutcome::Applied),
-                Err(err) if is_untypable(&err) => {
-                    report.notes.push(format!(
-                        "{}: the server cannot server-side apply it ({}); applied client-side instead",
-                        resource.describe(),
-                        status_message(&err).unwrap_or_default()
-                    ));
-                    (
-                        ApplyMethod::ClientSide,
-                        client_side(client, resource, old, options.dry_run).await?,
-                    )
-                }
-                Err(err) => return Err(Error::request("apply", resource.describe(), err)),
-            },
-        };
-        report.applied.push(Applied {
-            key,
-            resource: resource.describe(),
-            method,
-            outcome,
-        });
+    // Consecutive objects of one kind go concurrently (Helm's `batchPerform`); kinds in order.
+    for batch in resources.chunk_by(|a, b| a.kind() == b.kind()) {
+        let writes: Vec<_> = batch
+            .iter()
+            .map(|resource| {
+                apply_one(
+                    client,
+                    resource,
+                    previous.get(&resource.key()).copied(),
+                    options,
+                )
+            })
+            .collect();
+        let results: Vec<Result<(Applied, Option<String>), Error>> = futures::stream::iter(writes)
+            .buffered(CONCURRENT_WRITES)
+            .collect()
+            .await;
+        for result in results {
+            let (applied, note) = result?;
+            report.applied.push(applied);
+            report.notes.extend(note);
+        }
     }
     Ok(report)
+}
+
+/// Applies one object; the note says why it fell back to client-side, if it did.
+async fn apply_one(
+    client: &Client,
+    resource: &Resource,
+    old: Option<&Resource>,
+    options: &ApplyOptions,
+) -> Result<(Applied, Option<String>), Error> {
+    let mut note = None;
+    let (method, outcome) = match options.method {
+        ApplyMethod::ClientSide => (
+            ApplyMethod::ClientSide,
+            client_side(client, resource, old, options.dry_run).await?,
+        ),
+        ApplyMethod::ServerSide => match server_side(client, resource, options).await {
+            Ok(()) => (ApplyMethod::ServerSide, ApplyOutcome::Applied),
+            Err(err) if is_untypable(&err) => {
+                note = Some(format!(
+                    "{}: the server cannot server-side apply it ({}); applied client-side instead",
+                    resource.describe(),
+                    status_message(&err).unwrap_or_default()
+                ));
+                (
+                    ApplyMethod::ClientSide,
+                    client_side(client, resource, old, options.dry_run).await?,
+                )
+            }
+            Err(err) => return Err(Error::request("apply", resource.describe(), err)),
+        },
+    };
+    let applied = Applied {
+        key: resource.key(),
+        resource: resource.describe(),
+        method,
+        outcome,
+    };
+    Ok((applied, note))
 }
 
 async fn server_side(

@@ -98,7 +98,10 @@ pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result
         Ok(Ok(info)) => info,
         Ok(Err(err)) => {
             return Err(Error::Unreachable {
-                cause: format!("Get {version_url:?}: {}", describe(&err)),
+                cause: format!(
+                    "Get {version_url:?}: {}",
+                    unreachable_cause(&err, &server_url)
+                ),
             });
         }
         Err(_) => {
@@ -145,6 +148,29 @@ fn load_kubeconfig(explicit: Option<&Path>) -> Result<Kubeconfig, Error> {
     Kubeconfig::read().map_err(wrap)
 }
 
+/// Why the server did not answer, worded like Go's net errors where the cause is a socket
+/// error (`dial tcp 127.0.0.1:1: connect: connection refused`), else the error chain.
+fn unreachable_cause(err: &::kube::Error, server_url: &str) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            let text = io.to_string();
+            let text = text
+                .split(" (os error")
+                .next()
+                .unwrap_or_default()
+                .to_lowercase();
+            let after_scheme = server_url
+                .split_once("://")
+                .map_or(server_url, |(_, rest)| rest);
+            let authority = after_scheme.split('/').next().unwrap_or_default();
+            return format!("dial tcp {authority}: connect: {text}");
+        }
+        source = cause.source();
+    }
+    describe(err)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,9 +192,7 @@ mod tests {
         let err = connect(Some(&path), None).await.unwrap_err();
         let text = err.to_string();
         assert!(
-            text.starts_with(
-                "Kubernetes cluster unreachable: Get \"https://127.0.0.1:1/version\": "
-            ),
+            text == "Kubernetes cluster unreachable: Get \"https://127.0.0.1:1/version\": dial tcp 127.0.0.1:1: connect: connection refused",
             "{text}"
         );
     }

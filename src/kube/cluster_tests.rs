@@ -75,9 +75,11 @@ spec:
     metadata:
       labels: {app: web}
     spec:
+      nodeSelector: null
       containers:
       - name: web
         image: nginx:1.25
+        resources: null
 ";
 
 #[tokio::test]
@@ -576,7 +578,12 @@ async fn waiting_ends_when_a_deployment_status_says_ready_and_times_out_otherwis
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err}");
-    assert!(err.to_string().contains("Deployment \"web\""), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "resource Deployment/{ns}/web not ready. status: InProgress, message: observed generation 0 is older than generation 1\ncontext deadline exceeded"
+        )
+    );
 
     // Play the controller: write the status subresource.
     let api = resources[0].api(client.kube());
@@ -714,4 +721,49 @@ async fn every_conformance_manifest_builds_and_server_side_dry_runs() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (scripts/test-cluster.sh)"]
+async fn waiting_for_deletion_ends_when_objects_are_gone() {
+    let (client, discovery, ns) = setup("gone").await;
+    let resources = build_resources([config_map("c", "  a: b\n")], &discovery, &ns).unwrap();
+    apply(&client, &resources, &[], &ApplyOptions::default())
+        .await
+        .unwrap();
+    let err = wait_deleted(&client, &resources, Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("ConfigMap/"), "{err}");
+    delete(&client, &resources, &DeleteOptions::default()).await;
+    wait_deleted(&client, &resources, Duration::from_secs(30))
+        .await
+        .unwrap();
+}
+
+/// The action layer may spawn these futures onto the runtime: they must be `Send`.
+#[allow(dead_code)]
+fn public_futures_are_send(client: &Client, discovery: &Discovery, resources: &[Resource]) {
+    fn send<T: Send>(_: T) {}
+    send(connect(None, None));
+    send(Discovery::run(client));
+    send(check_ownership(
+        client,
+        resources,
+        "r",
+        "n",
+        Adoption::Install,
+        OwnershipPolicy::Check,
+    ));
+    send(apply(
+        client,
+        resources,
+        resources,
+        &ApplyOptions::default(),
+    ));
+    send(delete(client, resources, &DeleteOptions::default()));
+    send(lookup(client, discovery, "v1", "Pod", "n", "p"));
+    send(get(client, &resources[0]));
+    send(wait_ready(client, resources, Duration::from_secs(1)));
+    send(wait_deleted(client, resources, Duration::from_secs(1)));
 }

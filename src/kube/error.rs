@@ -50,7 +50,7 @@ pub enum Error {
         cause: String,
     },
     /// Listing the served API groups or resources failed.
-    #[error("unable to retrieve the list of server APIs: {source}")]
+    #[error("unable to retrieve the list of server APIs: {}", describe(.source))]
     Discovery {
         /// What kube-rs reported.
         #[source]
@@ -122,10 +122,11 @@ pub enum Error {
         /// Why, from its status.
         reason: String,
     },
-    /// Waiting ran out of time; lists what was still not ready and why.
-    #[error("context deadline exceeded: resources not ready: {}", .pending.join(", "))]
+    /// Waiting ran out of time; one line per object still not ready, then Go's
+    /// `context deadline exceeded`, as Helm 4's waiter reports it.
+    #[error("{}context deadline exceeded", .pending.iter().map(|p| format!("{p}\n")).collect::<String>())]
     Timeout {
-        /// `Kind "name" in namespace "ns" (reason)` for each object still not ready.
+        /// `resource Kind/namespace/name not ready. status: InProgress, message: …` for each.
         pending: Vec<String>,
     },
 }
@@ -261,6 +262,20 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "failed to apply ConfigMap \"c\" in namespace \"n\": admission webhook denied it"
+        );
+    }
+
+    #[test]
+    fn a_timeout_lists_each_pending_object_then_the_deadline() {
+        let err = Error::Timeout {
+            pending: vec![
+                "resource Job/ns/a not ready. status: InProgress, message: 0 of 1 completions"
+                    .into(),
+            ],
+        };
+        assert_eq!(
+            err.to_string(),
+            "resource Job/ns/a not ready. status: InProgress, message: 0 of 1 completions\ncontext deadline exceeded"
         );
     }
 

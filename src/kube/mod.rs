@@ -16,6 +16,25 @@
 //!    function, [`wait_ready`] waits with the pure predicates of [`ready`].
 //!
 //! This module never prints: it returns reports, notes and typed [`Error`]s.
+//!
+//! ```no_run
+//! use rhelm::kube::{self, Adoption, ApplyOptions, Discovery, OwnershipPolicy};
+//! # async fn install(manifest_documents: Vec<String>) -> Result<(), kube::Error> {
+//! let client = kube::connect(None, None).await?;
+//! let namespace = client.default_namespace().to_owned();
+//! let discovery = Discovery::run(&client).await?;
+//! let mut resources = kube::build_resources(&manifest_documents, &discovery, &namespace)?;
+//! kube::add_ownership_metadata(&mut resources, "web", &namespace);
+//! kube::check_ownership(&client, &resources, "web", &namespace, Adoption::Install, OwnershipPolicy::Check)
+//!     .await?;
+//! let report = kube::apply(&client, &resources, &[], &ApplyOptions::default()).await?;
+//! for note in &report.notes {
+//!     tracing::debug!("{note}");
+//! }
+//! kube::wait_ready(&client, &resources, std::time::Duration::from_secs(300)).await?;
+//! # Ok(())
+//! # }
+//! ```
 
 mod apply;
 mod client;
@@ -37,7 +56,7 @@ pub use apply::{
     Applied, ApplyMethod, ApplyOptions, ApplyOutcome, ApplyReport, apply, merge_patch,
 };
 pub use client::{Client, ServerVersion, connect};
-pub use delete::{DeleteFailure, DeleteOptions, DeleteReport, delete};
+pub use delete::{DeleteFailure, DeleteOptions, DeleteReport, delete, is_kept};
 pub use discovery::{Discovery, ResourceType};
 pub use error::{Error, UnknownKind};
 pub use lookup::{get, lookup};
@@ -45,8 +64,8 @@ pub use namespace::ensure_namespace;
 pub use ownership::{
     Adoption, OwnershipPolicy, add_ownership_metadata, check_ownership, ownership_problem,
 };
-pub use resource::{Resource, ResourceKey, build_resources};
-pub use wait::wait_ready;
+pub use resource::{Resource, ResourceKey, build_resources, removed};
+pub use wait::{wait_deleted, wait_ready};
 
 /// The field manager rhelm uses for every write. It is the same as the `helm` CLI's
 /// (`cmd/helm/helm.go` pins it), so Helm and rhelm can upgrade each other's releases without

@@ -101,7 +101,9 @@ impl Resource {
 /// Empty documents are skipped, `kind: List` documents are flattened, namespaced objects
 /// without a namespace get `namespace`, and cluster-scoped objects lose any namespace they
 /// carry. Every object whose kind the server does not serve is reported at once in
-/// [`Error::UnknownKinds`] (Helm's `resource mapping not found …` text).
+/// [`Error::UnknownKinds`] (Helm's `resource mapping not found …` text, naming the namespace
+/// as written in the manifest, usually `""`); the action layer prefixes Helm's
+/// `unable to build kubernetes objects from release manifest: `.
 pub fn build_resources<I, S>(
     documents: I,
     discovery: &Discovery,
@@ -155,11 +157,8 @@ where
         let Some(resource_type) = discovery.resolve(&api_version, &kind) else {
             unknown.push(UnknownKind {
                 name: object.metadata.name.clone().unwrap_or_default(),
-                namespace: object
-                    .metadata
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| namespace.to_owned()),
+                // As written in the manifest: Helm names the namespace before defaulting it.
+                namespace: object.metadata.namespace.clone().unwrap_or_default(),
                 api_version,
                 kind,
             });
@@ -187,6 +186,18 @@ where
         return Err(Error::UnknownKinds(unknown));
     }
     Ok(resources)
+}
+
+/// The objects of `previous` that `current` no longer has (by [`ResourceKey`], so a kind that
+/// moved API version is not removed), in `previous`'s order: what an upgrade deletes (Helm's
+/// `original.Difference(target)`).
+pub fn removed(previous: &[Resource], current: &[Resource]) -> Vec<Resource> {
+    let keep: std::collections::HashSet<ResourceKey> = current.iter().map(Resource::key).collect();
+    previous
+        .iter()
+        .filter(|r| !keep.contains(&r.key()))
+        .cloned()
+        .collect()
 }
 
 /// Pushes `value` (one YAML document) as objects: nothing for an empty document, the items of
@@ -322,7 +333,7 @@ mod tests {
         };
         assert_eq!(kinds.len(), 2);
         assert!(err.to_string().contains(
-            "name: \"w\" namespace: \"ns\" from \"\": no matches for kind \"Widget\" in version \"example.com/v1\""
+            "name: \"w\" namespace: \"\" from \"\": no matches for kind \"Widget\" in version \"example.com/v1\""
         ));
     }
 
@@ -337,6 +348,34 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, Error::Manifest { index: 2, .. }), "{err}");
+    }
+
+    #[test]
+    fn removed_lists_objects_the_new_manifest_dropped() {
+        let old = build_resources(
+            [
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n",
+            ],
+            &discovery(),
+            "ns",
+        )
+        .unwrap();
+        let new = build_resources(
+            ["apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"],
+            &discovery(),
+            "ns",
+        )
+        .unwrap();
+        let gone: Vec<String> = removed(&old, &new).iter().map(Resource::describe).collect();
+        assert_eq!(
+            gone,
+            [
+                "ConfigMap \"b\" in namespace \"ns\"",
+                "Deployment \"a\" in namespace \"ns\""
+            ]
+        );
     }
 
     #[test]

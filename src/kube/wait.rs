@@ -8,6 +8,7 @@ use ::kube::runtime::wait::await_condition;
 use futures::StreamExt;
 use serde_json::Value;
 
+use super::error::describe;
 use super::ready::{Readiness, readiness};
 use super::{Client, Error, Resource};
 
@@ -40,6 +41,49 @@ pub async fn wait_ready(
             Err(Pending::Timeout(text)) => pending.push(text),
         }
     }
+    if pending.is_empty() {
+        Ok(())
+    } else {
+        pending.sort();
+        Err(Error::Timeout { pending })
+    }
+}
+
+/// Waits until every resource is gone from the server (after [`super::delete`]; Helm's
+/// `uninstall --wait` and hook `before-hook-creation`), for at most `timeout` in total.
+pub async fn wait_deleted(
+    client: &Client,
+    resources: &[Resource],
+    timeout: Duration,
+) -> Result<(), Error> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let waits: Vec<_> = resources
+        .iter()
+        .map(|resource| async move {
+            let api = resource.api(client.kube());
+            let gone = |obj: Option<&DynamicObject>| obj.is_none();
+            match tokio::time::timeout_at(deadline, await_condition(api, resource.name(), gone))
+                .await
+            {
+                Ok(Ok(_)) => None,
+                Ok(Err(err)) => Some(format!(
+                    "resource {} : watch failed: {err}",
+                    resource.describe()
+                )),
+                Err(_) => Some(format!(
+                    "resource {}/{}/{} not ready. status: Terminating, message: still present",
+                    resource.kind(),
+                    resource.namespace().unwrap_or_default(),
+                    resource.name()
+                )),
+            }
+        })
+        .collect();
+    let mut pending: Vec<String> = futures::stream::iter(waits)
+        .buffer_unordered(CONCURRENT_WATCHES)
+        .filter_map(|p| async move { p })
+        .collect()
+        .await;
     if pending.is_empty() {
         Ok(())
     } else {
@@ -98,15 +142,20 @@ async fn wait_one(
             reason: format!("watch failed: {err}"),
         })),
         Err(_) => {
-            let why = match api.get_opt(resource.name()).await {
+            let (status, why) = match api.get_opt(resource.name()).await {
                 Ok(found) => match judge(resource, found.as_ref()) {
-                    Some(Readiness::Pending(why)) => why,
-                    Some(_) => "became ready at the deadline".into(),
-                    None => "not found".into(),
+                    Some(Readiness::Pending(why)) => ("InProgress", why),
+                    Some(_) => ("InProgress", "became ready at the deadline".into()),
+                    None => ("NotFound", "resource not found".into()),
                 },
-                Err(err) => err.to_string(),
+                Err(err) => ("Unknown", describe(&err)),
             };
-            Err(Pending::Timeout(format!("{} ({why})", resource.describe())))
+            Err(Pending::Timeout(format!(
+                "resource {}/{}/{} not ready. status: {status}, message: {why}",
+                resource.kind(),
+                resource.namespace().unwrap_or_default(),
+                resource.name()
+            )))
         }
     }
 }

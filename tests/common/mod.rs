@@ -670,7 +670,12 @@ fn decode_objects(kind: &str, list: &Json) -> Vec<StoredRelease> {
 
 /// The release records of `release` stored as Secrets in `ns`, oldest first.
 pub fn stored_releases(ns: &str, release: &str) -> Vec<StoredRelease> {
-    let selector = format!("owner=helm,name={release}");
+    // An empty name selects every release's records.
+    let selector = if release.is_empty() {
+        "owner=helm".to_string()
+    } else {
+        format!("owner=helm,name={release}")
+    };
     decode_objects(
         "Secret",
         &kubectl_json(&["get", "secrets", "-n", ns, "-l", &selector]),

@@ -16,6 +16,11 @@ use super::value::{Func, FuncError, Value};
 
 pub mod conv;
 pub mod json;
+pub mod sprig_dates;
+pub mod sprig_defaults;
+pub mod sprig_lists;
+pub mod sprig_math;
+pub mod sprig_misc;
 pub mod sprig_strings;
 pub mod yaml;
 
@@ -26,6 +31,11 @@ pub(crate) type FuncResult = Result<Value, FuncError>;
 pub fn builtin_functions() -> HashMap<&'static str, Func> {
     let mut m: HashMap<&'static str, Func> = HashMap::new();
     sprig_strings::register(&mut m);
+    sprig_lists::register(&mut m);
+    sprig_defaults::register(&mut m);
+    sprig_math::register(&mut m);
+    sprig_misc::register(&mut m);
+    sprig_dates::register(&mut m);
     json::register(&mut m);
     yaml::register(&mut m);
     m
@@ -99,14 +109,6 @@ pub(crate) fn bool_arg(v: &Value) -> Result<bool, FuncError> {
     match v {
         Value::Bool(b) => Ok(*b),
         other => Err(wrong_type("bool", other)),
-    }
-}
-
-/// A `float64` parameter.
-pub(crate) fn float_arg(v: &Value) -> Result<f64, FuncError> {
-    match v {
-        Value::Float(f) => Ok(*f),
-        other => Err(wrong_type("float64", other)),
     }
 }
 
