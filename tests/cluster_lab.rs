@@ -1014,3 +1014,73 @@ fn services_without_protocol_install_on_kubernetes_1_20() {
         "NodePort"
     );
 }
+
+#[test]
+fn a_field_owned_by_another_manager_is_a_conflict_until_force_conflicts() {
+    let ns = create_ns("ssa-conflict");
+    install(&ns, "gb", &[]);
+    // Another tool takes spec.replicas of the front end with server-side apply.
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: gb-guestbook\nspec:\n  replicas: 5\n";
+    kubectl_stdin(
+        &[
+            "apply",
+            "--server-side",
+            "--validate=false",
+            "--field-manager=other-tool",
+            "--force-conflicts",
+            "-n",
+            &ns,
+            "-f",
+            "-",
+        ],
+        Some(patch.as_bytes()),
+    )
+    .ok();
+    let chart = guestbook_chart();
+    let out = rhelm(&[
+        "upgrade",
+        "gb",
+        &chart,
+        "-n",
+        &ns,
+        "--set",
+        "replicaCount=3",
+    ])
+    .fails();
+    assert!(
+        out.error_line().starts_with("Error: UPGRADE FAILED: "),
+        "\n{out}"
+    );
+    for needle in ["other-tool", ".spec.replicas", "--force-conflicts"] {
+        assert!(
+            out.stderr.contains(needle),
+            "the conflict must name {needle:?}\n{out}"
+        );
+    }
+    assert_nothing_pending(&ns, "gb");
+    assert_eq!(
+        field(&ns, "deployment", "gb-guestbook", "{.spec.replicas}"),
+        "5"
+    );
+
+    rhelm(&[
+        "upgrade",
+        "gb",
+        &chart,
+        "-n",
+        &ns,
+        "--set",
+        "replicaCount=3",
+        "--force-conflicts",
+    ])
+    .ok();
+    assert_eq!(
+        field(&ns, "deployment", "gb-guestbook", "{.spec.replicas}"),
+        "3"
+    );
+    let last = stored_releases(&ns, "gb").pop().expect("records");
+    assert_eq!(
+        (last.status(), last.description()),
+        ("deployed", "Upgrade complete")
+    );
+}
