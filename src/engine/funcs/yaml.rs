@@ -89,7 +89,10 @@ fn to_node(v: &Value, via_json: bool) -> Result<Node, FuncError> {
             });
             Node::Map(entries)
         }
-        Value::Object(o) => Node::Str(o.display()),
+        Value::Object(o) => match super::json::object_as_data(o.as_ref()) {
+            Some(data) => to_node(&data, via_json)?,
+            None => Node::Str(o.display()),
+        },
     })
 }
 
