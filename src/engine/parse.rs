@@ -37,37 +37,59 @@ pub enum FuncRef {
 
 /// Go's builtin template functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum Builtin {
+    /// Go's `and`.
     And,
+    /// Go's `or`.
     Or,
+    /// Go's `not`.
     Not,
+    /// Go's `len`.
     Len,
+    /// Go's `index`.
     Index,
+    /// Go's `slice`.
     Slice,
+    /// Go's `call`.
     Call,
+    /// Go's `print`.
     Print,
+    /// Go's `printf`.
     Printf,
+    /// Go's `println`.
     Println,
+    /// Go's `html`.
     Html,
+    /// Go's `js`.
     Js,
+    /// Go's `urlquery`.
     Urlquery,
+    /// Go's `eq`.
     Eq,
+    /// Go's `ne`.
     Ne,
+    /// Go's `lt`.
     Lt,
+    /// Go's `le`.
     Le,
+    /// Go's `gt`.
     Gt,
+    /// Go's `ge`.
     Ge,
 }
 
 /// Helm's engine functions that need the executor (template set, recursion state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum EngineFunc {
+    /// Helm's `include`.
     Include,
+    /// Helm's `tpl`.
     Tpl,
+    /// Helm's `required`.
     Required,
+    /// Helm's `fail`.
     Fail,
+    /// Helm's `lookup`.
     Lookup,
 }
 

@@ -132,7 +132,7 @@ pub(crate) fn render_with_extra(
 
 struct Renderable<'c> {
     path: String,
-    text: &'c str,
+    text: std::borrow::Cow<'c, str>,
     top: Value,
     base_path: String,
 }
@@ -194,7 +194,7 @@ fn render_here(
 
     let mut set: TreeSet = TreeSet::new();
     for t in &templates {
-        let trees = parse(&t.path, t.text, &table).map_err(|e| {
+        let trees = parse(&t.path, &t.text, &table).map_err(|e| {
             let text = e.to_string();
             let tokens: Vec<&str> = text.split(": ").collect();
             Error::Parse {
@@ -401,7 +401,8 @@ fn collect<'c>(
         if library && !base.starts_with('_') {
             continue;
         }
-        let text = std::str::from_utf8(&t.data).unwrap_or_default();
+        // Go reads template bytes as they are; invalid UTF-8 becomes U+FFFD here.
+        let text = String::from_utf8_lossy(&t.data);
         out.push(Renderable {
             path: format!("{full_path}/{}", t.name),
             text,
