@@ -95,13 +95,14 @@ build_apiserver() {
     mkdir -p "$build/home"
 
     enable_deb_src
-    if ! ls "$build"/kubernetes_*.orig.tar.gz >/dev/null 2>&1; then
+    local tarballs=("$build"/kubernetes_*.orig.tar.gz)
+    if [ ! -f "${tarballs[0]}" ]; then
         apt_update_once
         log "downloading the kubernetes source package"
         (cd "$build" && apt-get source -qq --download-only kubernetes >&2)
+        tarballs=("$build"/kubernetes_*.orig.tar.gz)
     fi
-    local tarball
-    tarball="$(ls "$build"/kubernetes_*.orig.tar.gz | head -n1)"
+    local tarball="${tarballs[0]}"
     case "$tarball" in
         *"$K8S_VERSION.orig.tar.gz") ;;
         *) die "unexpected source package $tarball (want Kubernetes $K8S_VERSION)" ;;
@@ -121,11 +122,9 @@ build_apiserver() {
 
     log "building kube-apiserver (several minutes; log: $build/make.log)"
     local start=$SECONDS
-    # The version variables stand in for git metadata the tarball lacks, so /version says 1.20.2.
+    # The tarball is a `git archive`: hack/lib/version.sh takes v1.20.2 and its commit from it.
     if ! (cd "$src" && env -u GOFLAGS -u GOPATH -u GOROOT -u GOBIN \
         PATH="$GO_BIN_DIR:$PATH" CGO_ENABLED=0 HOME="$build/home" GOPROXY=off \
-        KUBE_GIT_VERSION="v$K8S_VERSION" KUBE_GIT_MAJOR=1 KUBE_GIT_MINOR=20 \
-        KUBE_GIT_TREE_STATE=clean KUBE_GIT_COMMIT=faecb196815e248d3ecfb03c680a4507229c2a56 \
         make WHAT=cmd/kube-apiserver >"$build/make.log" 2>&1); then
         tail -n 40 "$build/make.log" >&2
         die "kube-apiserver build failed (full log: $build/make.log)"
@@ -136,7 +135,7 @@ build_apiserver() {
     mv -f "$APISERVER_BIN.tmp" "$APISERVER_BIN"
     # Free the disk: the tree and the Go build cache (~1.2 GB); keep the source tarball.
     chmod -R u+w "$src" "$build/home" 2>/dev/null || true
-    rm -rf "$src" "$build/home"
+    rm -rf "${src:?}" "${build:?}/home"
     log "cached $APISERVER_BIN"
 }
 
@@ -151,10 +150,14 @@ cmd_install() {
     # Tests may start several clusters at once: only one of them installs.
     (
         flock 9
-        ensure_packages etcd-server openssl curl
+        local build_deps=()
+        if [ ! -x "$APISERVER_BIN" ]; then
+            enable_deb_src # before the one `apt-get update`
+            build_deps=(golang-1.19 golang-github-modern-go-reflect2-dev rsync make)
+        fi
+        ensure_packages etcd-server openssl curl "${build_deps[@]}"
         ensure_kubectl
         if [ ! -x "$APISERVER_BIN" ]; then
-            ensure_packages golang-1.19 golang-github-modern-go-reflect2-dev rsync make
             build_apiserver
         fi
     ) 9>"$CACHE_DIR/install.lock"
@@ -260,6 +263,7 @@ launch() { # name cmd...
     local name="$1"
     shift
     rm -f "$DIR/$name.pid"
+    # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
     setsid bash -c 'echo $$ >"$0"; exec "$@"' "$DIR/$name.pid" "$@" \
         </dev/null >>"$DIR/$name.log" 2>&1 9>&- &
     local i
@@ -416,8 +420,8 @@ cmd_start() {
     fi
     TOKEN="$(cut -d, -f1 "$DIR/token.csv")"
 
-    local start=$SECONDS attempt
-    for attempt in 1 2 3; do
+    local start=$SECONDS _
+    for _ in 1 2 3; do
         if try_start 8>&-; then
             log "ready in $((SECONDS - start)) s at $SERVER (state in $DIR)"
             echo "$DIR/kubeconfig"

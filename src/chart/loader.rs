@@ -240,20 +240,21 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
     let mut chart = Chart::default();
     let mut metadata: Option<Metadata> = None;
     let mut subcharts: BTreeMap<String, Vec<ChartFile>> = BTreeMap::new();
+    // Chart.yaml first, whatever the file order (Helm does the same).
+    if let Some(file) = files.iter().find(|f| f.name == "Chart.yaml") {
+        let doc = parse_yaml_file(file)?;
+        let mut md = metadata_from_json(doc, None).map_err(|message| Error::BadFile {
+            file: file.name.clone(),
+            message,
+        })?;
+        if md.api_version.is_empty() {
+            md.api_version = API_VERSION_V1.to_string();
+        }
+        metadata = Some(md);
+    }
     for file in files {
         match file.name.as_str() {
-            "Chart.yaml" => {
-                let doc = parse_yaml_file(&file)?;
-                let mut md =
-                    metadata_from_json(doc, metadata.take()).map_err(|message| Error::BadFile {
-                        file: file.name.clone(),
-                        message,
-                    })?;
-                if md.api_version.is_empty() {
-                    md.api_version = API_VERSION_V1.to_string();
-                }
-                metadata = Some(md);
-            }
+            "Chart.yaml" => {}
             "Chart.lock" | "requirements.lock" => {
                 chart.lock = Some(parse_yaml_file(&file)?);
                 let is_v1 = metadata
@@ -269,6 +270,7 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
                     file: file.name.clone(),
                     source,
                 })?;
+                chart.raw_values = Some(file.data);
             }
             "values.schema.json" => chart.schema = Some(file.data),
             "requirements.yaml" => {
@@ -641,19 +643,7 @@ mod tests {
 #[cfg(test)]
 mod conformance_tests {
     use super::*;
-
-    /// The shared test data folder: `RHELM_SHARED`, else `<repo>/../shared`, else `/work/shared`.
-    pub(crate) fn shared_dir() -> PathBuf {
-        if let Ok(dir) = std::env::var("RHELM_SHARED") {
-            return PathBuf::from(dir);
-        }
-        let sibling = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-        if sibling.is_dir() {
-            sibling
-        } else {
-            PathBuf::from("/work/shared")
-        }
-    }
+    use crate::chart::shared_dir;
 
     #[test]
     fn every_conformance_chart_loads_with_its_subcharts() {

@@ -6,13 +6,27 @@
 //! (see `crate::engine`) nor fetch charts from repositories.
 use std::path::PathBuf;
 
+pub mod coalesce;
+pub mod constraint;
+pub mod dependencies;
 pub mod helmignore;
 pub mod loader;
 pub mod model;
+pub mod package;
+pub mod schema;
 pub mod validate;
 
+pub use coalesce::{
+    coalesce_tables, coalesce_values, coalesce_values_with_warnings, merge_tables, merge_values,
+    to_render_values,
+};
+pub use constraint::{check_kube_version, deprecation_warning, is_compatible_range};
+pub use dependencies::{
+    check_dependencies, process_dependencies, process_dependencies_with_warnings,
+};
 pub use loader::{load_archive, load_chart, load_dir, load_files};
 pub use model::{Chart, ChartFile, Dependency, Maintainer, Metadata};
+pub use package::{archive_chart, package_chart};
 
 /// Why a chart could not be loaded or prepared for rendering.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +75,27 @@ pub enum Error {
     /// The archive is not a chart archive, or holds unsafe paths or oversized files.
     #[error("{0}")]
     Archive(String),
+    /// The chart's `kubeVersion` excludes the cluster's Kubernetes version.
+    #[error(
+        "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {kube_version}"
+    )]
+    KubeVersion {
+        /// The chart's constraint.
+        constraint: String,
+        /// The cluster's version.
+        kube_version: String,
+    },
+    /// `Chart.yaml` names dependencies that are not in `charts/`.
+    #[error("found in Chart.yaml, but missing in charts/ directory: {0}")]
+    MissingDependencies(String),
+    /// Values could not be coalesced (Helm's `type mismatch on …`).
+    #[error("{0}")]
+    Values(String),
+    /// The values break the chart's (or a subchart's) `values.schema.json`.
+    #[error(
+        "values don't meet the specifications of the schema(s) in the following chart(s):\n{0}"
+    )]
+    Schema(String),
     /// A subchart under `charts/` failed to load.
     #[error("error unpacking subchart {name} in {parent}: {source}")]
     Subchart {
@@ -72,4 +107,18 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+}
+
+/// The shared test-data folder: `RHELM_SHARED`, else `<repo>/../shared`, else `/work/shared`.
+#[cfg(test)]
+pub(crate) fn shared_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("RHELM_SHARED") {
+        return PathBuf::from(dir);
+    }
+    let sibling = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if sibling.is_dir() {
+        sibling
+    } else {
+        PathBuf::from("/work/shared")
+    }
 }

@@ -17,7 +17,11 @@ pub struct Chart {
     #[serde(default, deserialize_with = "null_as_default")]
     pub templates: Vec<ChartFile>,
     /// Parsed `values.yaml` (numbers from YAML are `f64`, as in Helm).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        serialize_with = "crate::values::go_json::serialize",
+        deserialize_with = "crate::values::go_json::deserialize"
+    )]
     pub values: Map<String, Value>,
     /// Raw `values.schema.json`, if any (Helm serializes `[]byte` as base64).
     #[serde(default, with = "base64_opt")]
@@ -28,6 +32,10 @@ pub struct Chart {
     /// Loaded subcharts (from `charts/`), in load order. Never serialized, as in Helm.
     #[serde(skip)]
     pub dependencies: Vec<Chart>,
+    /// The `values.yaml` bytes as loaded (comments kept), for packaging. Never serialized;
+    /// Helm keeps it in `Chart.Raw`.
+    #[serde(skip)]
+    pub raw_values: Option<Vec<u8>>,
 }
 
 /// A file of a chart: path relative to the chart root, and its bytes.

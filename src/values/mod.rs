@@ -6,13 +6,14 @@
 //! user values lives in `crate::chart::coalesce`.
 use std::path::PathBuf;
 
+pub mod go_json;
 pub mod sources;
 pub mod strvals;
 pub mod yaml;
 
 pub use sources::{ValueSources, merge_sources, merge_sources_with_stdin};
 pub use strvals::{Mode, StrvalsError, parse_into};
-pub use yaml::{YamlError, merge_maps, parse_document, parse_values};
+pub use yaml::{YamlError, merge_maps, parse_document, parse_values, to_yaml_string};
 
 /// A JSON object of values (Helm's `map[string]interface{}`).
 pub type Values = serde_json::Map<String, serde_json::Value>;

@@ -551,6 +551,106 @@ fn json_kind(value: &Value) -> &'static str {
     }
 }
 
+/// Writes a JSON value as block YAML that reads back identically under the YAML 1.1 rules
+/// above: map keys sorted, strings quoted (JSON style) whenever a plain scalar would resolve
+/// to something else or need escaping. For files rhelm writes (`Chart.yaml`, `Chart.lock`);
+/// it is not byte-compatible with go-yaml's output, only data-compatible.
+pub fn to_yaml_string(value: &Value) -> String {
+    let mut out = String::new();
+    match value {
+        Value::Object(map) if !map.is_empty() => write_map(&mut out, map, 0),
+        Value::Array(items) if !items.is_empty() => write_seq(&mut out, items, 0),
+        scalar => {
+            out.push_str(&scalar_text(scalar));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn write_map(out: &mut String, map: &Map<String, Value>, indent: usize) {
+    for (key, value) in map {
+        out.push_str(&" ".repeat(indent));
+        out.push_str(&string_text(key));
+        out.push(':');
+        write_child(out, value, indent, true);
+    }
+}
+
+fn write_seq(out: &mut String, items: &[Value], indent: usize) {
+    for item in items {
+        out.push_str(&" ".repeat(indent));
+        out.push('-');
+        match item {
+            Value::Object(map) if !map.is_empty() => {
+                // First key on the dash line, the rest aligned under it.
+                let mut first = true;
+                for (key, value) in map {
+                    if first {
+                        out.push(' ');
+                        first = false;
+                    } else {
+                        out.push_str(&" ".repeat(indent + 2));
+                    }
+                    out.push_str(&string_text(key));
+                    out.push(':');
+                    write_child(out, value, indent + 2, true);
+                }
+            }
+            other => write_child(out, other, indent, false),
+        }
+    }
+}
+
+/// Writes what follows `key:` or `-`: a nested block on the next lines, or ` scalar`.
+fn write_child(out: &mut String, value: &Value, indent: usize, in_map: bool) {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            out.push('\n');
+            write_map(out, map, indent + 2);
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            // go-yaml style: a list under a key is not indented further.
+            write_seq(out, items, if in_map { indent } else { indent + 2 });
+        }
+        scalar => {
+            out.push(' ');
+            out.push_str(&scalar_text(scalar));
+            out.push('\n');
+        }
+    }
+}
+
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        Value::String(s) => string_text(s),
+        Value::Object(_) => "{}".into(),
+        Value::Array(_) => "[]".into(),
+    }
+}
+
+fn string_text(s: &str) -> String {
+    let plain_ok = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/:@+-=".contains(c))
+        && !s.starts_with(['-', ':', '@', '='])
+        && !s.ends_with(':')
+        && !s.contains(": ")
+        && resolve_plain(s) == Scalar::Str(s.to_string());
+    if plain_ok {
+        s.to_string()
+    } else {
+        Value::String(s.to_string()).to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -668,6 +768,19 @@ mod tests {
             text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
         }
         assert!(parse_document(&text).is_err());
+    }
+
+    #[test]
+    fn written_yaml_reads_back_as_the_same_data() {
+        let v = json!({
+            "b": ["yes", "on", "1.10", "~", "", "a: b", "#x", "line\nbreak", "-x", "plain/text-1.0"],
+            "a": {"n": 3.0, "f": 1.5, "t": true, "z": null, "e": {}, "l": []},
+            "list": [{"k": 1.0, "m": {"x": "w"}}, [1.0, 2.0], "s"],
+            "weird key: yes": "v"
+        });
+        let text = to_yaml_string(&v);
+        assert_eq!(parse_document(&text).unwrap(), v, "{text}");
+        assert!(text.contains("\nlist:\n- k: 1\n  m:\n    x: w\n"), "{text}");
     }
 
     #[test]

@@ -109,14 +109,13 @@ pub fn parse_go_int(s: &str) -> Option<i64> {
     } else {
         (10, lower.clone(), false)
     };
-    if digits.contains('_') {
-        if !prefixed
+    if digits.contains('_')
+        && (!prefixed
             || digits.starts_with('_') && radix != 8
             || digits.ends_with('_')
-            || digits.contains("__")
-        {
-            return None;
-        }
+            || digits.contains("__"))
+    {
+        return None;
     }
     let digits: String = digits.chars().filter(|c| *c != '_').collect();
     if digits.is_empty() {

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# rhelm's benchmarks as whole processes: wall time and peak RSS (not timed tests).
+#
+# Usage: scripts/bench.sh [ROUNDS]        (default 5 rounds per measurement; median reported)
+#
+# On a real kube-apiserver (scripts/test-cluster.sh, state in ${RHELM_BENCH_DIR:-target/bench-cluster}):
+#   - `rhelm upgrade` of a release at revision 1, and again at revision 200 (must stay within 20 %);
+#   - `rhelm history` of that release with 200+ revisions;
+#   - `rhelm list -A` with 200 releases;
+# and without a cluster:
+#   - `rhelm template` of kube-prometheus-stack and wordpress from shared/conformance.
+# Reference (issue 2/3, real Helm 4.3 on this kind of machine): history of 206 revisions 0.2 s and
+# 104 MiB as a process; upgrade 0.045 s at revision 1, 0.145 s at revision 206; rendering
+# kube-prometheus-stack ~210 ms and argo-cd ~100 ms in-process.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS="${1:-5}"
+BENCH_DIR="${RHELM_BENCH_DIR:-target/bench-cluster}"
+SHARED="${RHELM_SHARED:-}"
+if [ -z "$SHARED" ]; then
+    if [ -d ../shared ]; then SHARED="$(cd ../shared && pwd)"; else SHARED=/work/shared; fi
+fi
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+cargo build --release --bin rhelm >&2
+RHELM="$(pwd)/${CARGO_TARGET_DIR:-target}/release/rhelm"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+# measure LABEL CMD...: runs CMD ROUNDS times (@ROUND@ in an argument becomes the round number);
+# prints the median wall time (ms) and the median peak RSS (MiB).
+measure() {
+    local label="$1" i start end
+    shift
+    local walls=() rsss=()
+    for i in $(seq 1 "$ROUNDS"); do
+        start=$(date +%s%N)
+        if ! /usr/bin/time -v -o "$WORK/time" "${@//@ROUND@/$i}" >"$WORK/out" 2>"$WORK/err"; then
+            log "$label failed:"; tail -n 20 "$WORK/err" >&2; exit 1
+        fi
+        end=$(date +%s%N)
+        walls+=($(((end - start) / 1000000)))
+        rsss+=("$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time")")
+    done
+    local wall rss
+    wall=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    rss=$(printf '%s\n' "${rsss[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1024}')
+    printf '%-48s %8s ms  %8s MiB   (wall ms per round: %s)\n' "$label" "$wall" "$rss" "${walls[*]}"
+    LAST_WALL=$wall
+}
+
+echo "rhelm $("$RHELM" version 2>/dev/null | head -n 1)   rounds=$ROUNDS   $(date -u +%FT%TZ)"
+echo
+
+# --- rendering (no cluster) ------------------------------------------------------------------
+caps=()
+while IFS= read -r v; do caps+=(--api-versions "$v"); done < <(
+    python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["apiVersions"]))' \
+        "$SHARED/conformance/capabilities.json")
+for case in kube-prometheus-stack wordpress; do
+    dir="$SHARED/conformance/$case"
+    ns=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["namespace"])' "$dir/meta.json")
+    crds=()
+    while IFS= read -r v; do [ -n "$v" ] && crds+=(--api-versions "$v"); done < <(
+        python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["crd_api_versions"]))' "$dir/meta.json")
+    measure "template $case" env KUBECONFIG=/nonexistent "$RHELM" template conf "$dir/chart" -n "$ns" \
+        -f "$dir/values.yaml" --kube-version v1.20.2 --no-default-api-versions "${caps[@]}" "${crds[@]}"
+done
+
+# --- the cluster -----------------------------------------------------------------------------
+if scripts/test-cluster.sh status "$BENCH_DIR" 2>/dev/null; then
+    KUBECONFIG="$(cd "$BENCH_DIR" && pwd)/kubeconfig"
+else
+    KUBECONFIG="$(scripts/test-cluster.sh start "$BENCH_DIR" | tail -n 1)"
+fi
+export KUBECONFIG
+unset HELM_DRIVER HELM_NAMESPACE HELM_MAX_HISTORY
+NS="bench-$(date +%s)"
+kubectl create namespace "$NS" >/dev/null
+CHART=charts/guestbook
+
+# Upgrade at revision 1: each round upgrades its own release (own namespace: the guestbook's
+# Redis objects have fixed names) that has only revision 1.
+for i in $(seq 1 "$ROUNDS"); do
+    "$RHELM" install fresh "$CHART" -n "$NS-f$i" --create-namespace >/dev/null
+done
+measure "upgrade at revision 1" "$RHELM" upgrade fresh "$CHART" -n "$NS-f@ROUND@" --set replicaCount=3
+at1=$LAST_WALL
+
+# One release with 200 revisions (history kept: --history-max 0).
+log "building a release with 200 revisions (takes a while)"
+"$RHELM" install long "$CHART" -n "$NS" >/dev/null
+for r in $(seq 2 200); do
+    "$RHELM" upgrade long "$CHART" -n "$NS" --set replicaCount=$((r % 5 + 1)) --history-max 0 >/dev/null
+done
+measure "history (200+ revisions)" "$RHELM" history long -n "$NS"
+measure "upgrade at revision 200+ (--history-max 0)" \
+    "$RHELM" upgrade long "$CHART" -n "$NS" --set replicaCount=2 --history-max 0
+at200=$LAST_WALL
+python3 -c 'import sys
+a, b = int(sys.argv[1]), int(sys.argv[2])
+r = b / a if a else float("inf")
+print(f"upgrade at ~200 / at 1: {r:.2f} (goal <= 1.20: {\"ok\" if r <= 1.2 else \"TOO SLOW\"})")' "$at1" "$at200"
+
+# 200 releases across the cluster.
+log "installing 200 small releases"
+mkdir -p "$WORK/tiny/templates"
+printf 'apiVersion: v2\nname: tiny\nversion: 1.0.0\nappVersion: "1.0"\n' >"$WORK/tiny/Chart.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  a: b\n' \
+    >"$WORK/tiny/templates/cm.yaml"
+kubectl create namespace "$NS-many" >/dev/null
+for i in $(seq 1 200); do
+    "$RHELM" install "r$i" "$WORK/tiny" -n "$NS-many" >/dev/null
+done
+measure "list -A (200+ releases)" "$RHELM" list -A

@@ -1,0 +1,220 @@
+//! `rollback`: re-apply a previous revision's stored manifest as a new revision.
+//!
+//! Helm counterpart: `pkg/action/rollback.go`. Nothing is re-rendered: the target
+//! revision's chart, values, manifest and hooks are copied into revision `last + 1`
+//! ("Rollback to N"), applied, and every previously deployed revision is superseded.
+use std::time::Duration;
+
+use super::deploy::{self, DeployOptions};
+use super::upgrade::ServerSidePolicy;
+use super::{Context, Error, hooks};
+use crate::kube::{Adoption, ApplyMethod};
+use crate::release::manifest::{self, KindOrder};
+use crate::release::{self, HookEvent, Info, Release, Status, Timestamp};
+
+/// Options of [`rollback`].
+#[derive(Debug, Clone)]
+pub struct RollbackOptions {
+    /// Release name.
+    pub name: String,
+    /// Target revision; `None` = the one before the last.
+    pub revision: Option<u32>,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--server-side`.
+    pub server_side: ServerSidePolicy,
+    /// `--force-conflicts`.
+    pub force_conflicts: bool,
+    /// Run hooks (not `--no-hooks`).
+    pub run_hooks: bool,
+    /// `--timeout`.
+    pub timeout: Duration,
+    /// `--wait`.
+    pub wait: bool,
+    /// `--history-max` (0 = unlimited).
+    pub history_max: usize,
+}
+
+/// What a rollback did.
+#[derive(Debug)]
+pub struct RollbackOutcome {
+    /// The new revision.
+    pub release: Release,
+    /// Notes for `--debug`.
+    pub notes: Vec<String>,
+}
+
+/// Rolls release `options.name` back to `options.revision`.
+pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<RollbackOutcome, Error> {
+    super::names::validate_release_name(&options.name).map_err(Error::InvalidName)?;
+    let mut current = ctx
+        .storage
+        .last(&options.name)
+        .await
+        .map_err(Error::from_lookup)?;
+    // Helm's rollback does not refuse a pending last revision: it is how a release stuck
+    // in pending-* is recovered.
+    let target_revision = options
+        .revision
+        .filter(|r| *r > 0)
+        .unwrap_or(current.revision.saturating_sub(1));
+    let target = match ctx.storage.get(&options.name, target_revision).await {
+        Ok(target) => target,
+        Err(crate::storage::Error::NotFound { .. }) => {
+            return Err(Error::NoSuchRevision(target_revision));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let server_side = options.server_side.resolve(target.apply_method);
+    let mut rolled = Release {
+        name: options.name.clone(),
+        namespace: current.namespace.clone(),
+        info: Info {
+            first_deployed: current.info.first_deployed,
+            last_deployed: Some(Timestamp::now()),
+            status: Status::PendingRollback,
+            description: format!("Rollback to {target_revision}"),
+            notes: target.info.notes.clone(),
+            ..Info::default()
+        },
+        chart: target.chart.clone(),
+        config: target.config.clone(),
+        manifest: target.manifest.clone(),
+        hooks: target.hooks.clone(),
+        revision: current.revision + 1,
+        labels: target.labels.clone(),
+        apply_method: Some(if server_side {
+            release::ApplyMethod::Ssa
+        } else {
+            release::ApplyMethod::Csa
+        }),
+    };
+
+    let discovery = ctx.discovery().await?;
+    let mut documents = manifest::documents_from_manifest(&rolled.manifest)?;
+    manifest::sort_documents(&mut documents, KindOrder::Install);
+    let plan = deploy::plan(
+        &ctx.client,
+        &discovery,
+        &rolled.name,
+        &rolled.namespace,
+        &documents,
+        Some(&current.manifest),
+        Adoption::Update,
+    )
+    .await?;
+    let mut notes = Vec::new();
+    if options.dry_run {
+        return Ok(RollbackOutcome {
+            release: rolled,
+            notes,
+        });
+    }
+
+    create_revision(ctx, &rolled, options.history_max, &mut notes).await?;
+    let result = async {
+        if options.run_hooks {
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut rolled,
+                HookEvent::PreRollback,
+                options.timeout,
+            )
+            .await?;
+        }
+        let report = deploy::execute(
+            &ctx.client,
+            &plan,
+            DeployOptions {
+                method: if server_side {
+                    ApplyMethod::ServerSide
+                } else {
+                    ApplyMethod::ClientSide
+                },
+                force_conflicts: options.force_conflicts,
+                dry_run: false,
+            },
+        )
+        .await?;
+        notes.extend(report.notes);
+        if options.wait {
+            crate::kube::wait_ready(&ctx.client, &plan.target, options.timeout).await?;
+        }
+        if options.run_hooks {
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut rolled,
+                HookEvent::PostRollback,
+                options.timeout,
+            )
+            .await?;
+        }
+        Ok::<(), Error>(())
+    }
+    .await;
+
+    match result {
+        Ok(()) => {
+            // Supersede every deployed revision (Helm issue #2941), not only the last.
+            loop {
+                match ctx.storage.deployed(&options.name).await {
+                    Ok(mut deployed) if deployed.revision != rolled.revision => {
+                        deployed.info.status = Status::Superseded;
+                        ctx.storage.update(&deployed).await?;
+                    }
+                    Ok(_) | Err(crate::storage::Error::NoDeployed { .. }) => break,
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            if current.info.status != Status::Superseded {
+                current.info.status = Status::Superseded;
+                ctx.storage.update(&current).await?;
+            }
+            rolled.set_status(Status::Deployed, format!("Rollback to {target_revision}"));
+            ctx.storage.update(&rolled).await?;
+            Ok(RollbackOutcome {
+                release: rolled,
+                notes,
+            })
+        }
+        Err(error) => {
+            current.info.status = Status::Superseded;
+            rolled.set_status(
+                Status::Failed,
+                format!("Rollback {:?} failed: {error}", rolled.name),
+            );
+            for record in [&current, &rolled] {
+                if let Err(record_error) = ctx.storage.update(record).await {
+                    notes.push(format!("recording the failed rollback: {record_error}"));
+                }
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Records a new revision after applying `--history-max` as Helm's storage does on every
+/// create: the oldest revisions go until `max - 1` remain (never the last deployed one).
+/// A failed prune is only a note, as in Helm.
+pub(crate) async fn create_revision(
+    ctx: &Context,
+    release: &Release,
+    max: usize,
+    notes: &mut Vec<String>,
+) -> Result<(), Error> {
+    if max > 0 {
+        prune(ctx, &release.name, max - 1, notes).await;
+    }
+    ctx.storage.create(release).await?;
+    Ok(())
+}
+
+async fn prune(ctx: &Context, name: &str, max: usize, notes: &mut Vec<String>) {
+    match ctx.storage.prune_history(name, max).await {
+        Ok(pruned) if !pruned.is_empty() => notes.push(format!("pruned revisions {pruned:?}")),
+        Ok(_) => {}
+        Err(error) => notes.push(format!("pruning history of {name:?}: {error}")),
+    }
+}

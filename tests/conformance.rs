@@ -1,0 +1,241 @@
+//! Rendering conformance: every case of `shared/conformance/` (real charts + what real Helm 4.3
+//! rendered for them) through `rhelm template`, compared byte for byte.
+//!
+//! Expected output is what `helm template` prints for the recorded release:
+//! `TrimSpace(manifest)` + "\n", then each hook of `expected/release.json`, in stored order, as
+//! `---\n# Source: <path>\n<manifest>\n`. Lines listed in `expected/unstable-lines.txt` (1-based
+//! line numbers of manifest.yaml) are masked on both sides, except those the case's NOTE.txt
+//! shows to be reproducible in the same namespace ("... they hash content that contains the
+//! namespace: [n, ...]"): the test renders in that very namespace, so they must match. No NOTE
+//! in the corpus lists varying hook or notes lines; hooks are compared whole.
+//! Notes (`info.notes`) are not compared here: `template` does not print them (a later test of
+//! `install --dry-run` will).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as Json;
+
+use crate::common::*;
+
+const MASK: &str = "\u{0}<unstable line: value Helm randomises>";
+
+struct Case {
+    name: String,
+    dir: PathBuf,
+}
+
+fn cases() -> Vec<Case> {
+    let root = shared_dir().join("conformance");
+    let mut cases: Vec<Case> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", root.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("meta.json").is_file())
+        .map(|dir| Case {
+            name: dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            dir,
+        })
+        .collect();
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    cases
+}
+
+fn read_json(path: &Path) -> Json {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+fn strings(v: &Json) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What `helm template` printed for the case.
+fn expected_output(case: &Case) -> String {
+    let manifest =
+        std::fs::read_to_string(case.dir.join("expected/manifest.yaml")).expect("manifest.yaml");
+    let release = read_json(&case.dir.join("expected/release.json"));
+    let mut out = format!("{}\n", manifest.trim());
+    for hook in release["hooks"].as_array().cloned().unwrap_or_default() {
+        out.push_str(&format!(
+            "---\n# Source: {}\n{}\n",
+            hook["path"].as_str().unwrap_or(""),
+            hook["manifest"].as_str().unwrap_or("")
+        ));
+    }
+    out
+}
+
+/// 1-based manifest lines to mask: unstable-lines.txt minus the namespace-only ones of NOTE.txt.
+fn masked_lines(case: &Case) -> BTreeSet<usize> {
+    let unstable =
+        std::fs::read_to_string(case.dir.join("expected/unstable-lines.txt")).unwrap_or_default();
+    let mut lines: BTreeSet<usize> = unstable
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let note = std::fs::read_to_string(case.dir.join("NOTE.txt")).unwrap_or_default();
+    let reproducible = regex::Regex::new(r"contains the namespace: \[([0-9, ]*)\]").expect("regex");
+    for cap in reproducible.captures_iter(&note) {
+        for n in cap[1]
+            .split(',')
+            .filter_map(|n| n.trim().parse::<usize>().ok())
+        {
+            lines.remove(&n);
+        }
+    }
+    lines
+}
+
+fn mask(text: &str, lines: &BTreeSet<usize>) -> String {
+    let mut out: Vec<&str> = text.split('\n').collect();
+    for n in lines {
+        if let Some(line) = out.get_mut(n - 1) {
+            *line = MASK;
+        }
+    }
+    out.join("\n")
+}
+
+fn template_args(case: &Case, capabilities: &[String]) -> Vec<String> {
+    let meta = read_json(&case.dir.join("meta.json"));
+    let namespace = meta["namespace"]
+        .as_str()
+        .expect("meta.json namespace")
+        .to_string();
+    let kube_version = meta["kube_version"]
+        .as_str()
+        .unwrap_or("v1.20.2")
+        .to_string();
+    let mut args = vec![
+        "template".to_string(),
+        meta["release"].as_str().unwrap_or("conf").to_string(),
+        case.dir.join("chart").display().to_string(),
+        "-n".to_string(),
+        namespace,
+        "-f".to_string(),
+        case.dir.join("values.yaml").display().to_string(),
+        "--kube-version".to_string(),
+        kube_version,
+        "--no-default-api-versions".to_string(),
+    ];
+    for api in capabilities
+        .iter()
+        .chain(strings(&meta["crd_api_versions"]).iter())
+    {
+        args.push("--api-versions".to_string());
+        args.push(api.clone());
+    }
+    args
+}
+
+fn first_differences(expected: &str, actual: &str, limit: usize) -> String {
+    let diff = similar::TextDiff::from_lines(expected, actual);
+    let text = diff
+        .unified_diff()
+        .context_radius(2)
+        .header("helm (expected)", "rhelm")
+        .to_string();
+    let mut shown = Vec::new();
+    let mut changed = 0;
+    for line in text.lines() {
+        if (line.starts_with('+') || line.starts_with('-'))
+            && !line.starts_with("+++")
+            && !line.starts_with("---")
+        {
+            changed += 1;
+        }
+        if changed > limit {
+            shown.push("... (more differences)");
+            break;
+        }
+        shown.push(line);
+    }
+    shown.join("\n").replace(MASK, "<masked>")
+}
+
+#[test]
+fn every_conformance_chart_renders_byte_identical_to_helm() {
+    let capabilities =
+        strings(&read_json(&shared_dir().join("conformance/capabilities.json"))["apiVersions"]);
+    let cases = cases();
+    assert!(
+        !cases.is_empty(),
+        "no cases under {}",
+        shared_dir().join("conformance").display()
+    );
+    let mut failures = Vec::new();
+    for case in &cases {
+        let args = template_args(case, &capabilities);
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = rhelm_offline(&argv);
+        if out.code != Some(0) {
+            failures.push(format!(
+                "{}: rhelm template failed ({:?}):\n{}",
+                case.name,
+                out.code,
+                out.stderr.trim_end()
+            ));
+            continue;
+        }
+        let lines = masked_lines(case);
+        let expected = mask(&expected_output(case), &lines);
+        let actual = mask(&out.stdout, &lines);
+        if expected != actual {
+            failures.push(format!(
+                "{}: output differs\n{}",
+                case.name,
+                first_differences(&expected, &actual, 40)
+            ));
+        }
+    }
+    let identical = cases.len() - failures.len();
+    println!("conformance: {identical}/{} identical", cases.len());
+    for f in &failures {
+        println!("\n=== {f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "conformance: {identical}/{} identical\n\n{}",
+        cases.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn namespace_reproducible_lines_are_compared_not_masked() {
+    // The harness must not mask more than Helm's randomness: for every case, the masked set is
+    // exactly unstable-lines.txt minus the lines NOTE.txt proves reproducible.
+    for case in cases() {
+        let unstable = std::fs::read_to_string(case.dir.join("expected/unstable-lines.txt"))
+            .unwrap_or_default();
+        let listed: BTreeSet<usize> = unstable
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        let masked = masked_lines(&case);
+        assert!(
+            masked.is_subset(&listed),
+            "{}: masks lines not listed as unstable",
+            case.name
+        );
+        let note = std::fs::read_to_string(case.dir.join("NOTE.txt")).unwrap_or_default();
+        if note.contains("contains the namespace: [") {
+            assert!(
+                masked.len() < listed.len(),
+                "{}: NOTE.txt names reproducible lines, none unmasked",
+                case.name
+            );
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! rhelm's integration tests: one binary (one link, one shared harness in `common`).
+//!
+//! `cli_*` run the compiled `rhelm` without a cluster; `cluster_*`, `interop_helm` and most of
+//! `cli_bad_input` run it against a real kube-apiserver that the harness starts once per run
+//! (`scripts/test-cluster.sh`); `conformance` renders the charts of `shared/conformance/`.
+
+mod common;
+
+mod cli_bad_input;
+mod cli_template;
+mod cluster_lab;
+mod conformance;
+mod interop_helm;
