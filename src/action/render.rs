@@ -49,6 +49,7 @@ pub fn render_chart(
     user_values: &Map<String, Value>,
     request: RenderRequest<'_>,
 ) -> Result<Rendered, Error> {
+    crate::chart::check_dependencies(chart)?;
     let mut chart = chart.clone();
     crate::chart::process_dependencies(&mut chart, user_values)?;
     let values = crate::chart::to_render_values(&chart, user_values)?;
