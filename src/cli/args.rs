@@ -137,6 +137,9 @@ pub struct ApplyArgs {
     /// wait until all Jobs have completed (with --wait)
     #[arg(long = "wait-for-jobs")]
     pub wait_for_jobs: bool,
+    /// allow deletion of new resources created in this operation when it fails
+    #[arg(long = "cleanup-on-fail")]
+    pub cleanup_on_fail: bool,
 }
 
 /// `--dry-run` strategies.
@@ -178,6 +181,12 @@ pub struct InstallArgs {
     /// if set, do not show notes in the install output
     #[arg(long = "hide-notes")]
     pub hide_notes: bool,
+    /// if set, the installation process deletes the installation on failure (implies --wait)
+    #[arg(long = "rollback-on-failure", alias = "atomic")]
+    pub rollback_on_failure: bool,
+    /// if set, install will ignore the check for helm annotations and take ownership of the existing resources
+    #[arg(long = "take-ownership")]
+    pub take_ownership: bool,
 }
 
 /// `rhelm upgrade NAME CHART`.
@@ -220,6 +229,22 @@ pub struct UpgradeArgs {
     /// if set, do not show notes in the upgrade output
     #[arg(long = "hide-notes")]
     pub hide_notes: bool,
+    /// if set, upgrade process rolls back changes made in case of failed upgrade (implies --wait)
+    #[arg(long = "rollback-on-failure", alias = "atomic")]
+    pub rollback_on_failure: bool,
+    /// if set, upgrade will ignore the check for helm annotations and take ownership of the existing resources
+    #[arg(long = "take-ownership")]
+    pub take_ownership: bool,
+    /// if set, upgrade will not install the CRDs of the chart when it installs (with --install)
+    #[arg(long = "skip-crds")]
+    pub skip_crds: bool,
+    /// apply the CRDs of the chart's crds/ directories that changed (Helm never touches existing CRDs)
+    #[arg(long = "upgrade-crds")]
+    pub upgrade_crds: bool,
+    /// the last revision is pending but no operation holds the release lock (Helm or a killed
+    /// client left it): mark it failed ("interrupted: …") and proceed
+    #[arg(long)]
+    pub recover: bool,
 }
 
 /// `rhelm rollback NAME [REVISION]`.
@@ -235,6 +260,10 @@ pub struct RollbackArgs {
     /// limit the maximum number of revisions saved per release; 0 for no limit
     #[arg(long = "history-max", env = "HELM_MAX_HISTORY", default_value_t = 10)]
     pub history_max: usize,
+    /// the last revision is pending but no operation holds the release lock (Helm or a killed
+    /// client left it): mark it failed ("interrupted: …") before rolling back
+    #[arg(long)]
+    pub recover: bool,
 }
 
 /// `rhelm history NAME`.
@@ -340,6 +369,9 @@ pub struct UninstallArgs {
     /// time to wait for any individual Kubernetes operation
     #[arg(long, default_value = "5m0s")]
     pub timeout: String,
+    /// wait until all the release's resources are deleted before returning
+    #[arg(long, num_args = 0..=1, default_missing_value = "watcher", value_name = "STRATEGY")]
+    pub wait: Option<String>,
 }
 
 /// `rhelm get ...`.

@@ -46,6 +46,10 @@ pub async fn run(cli: Cli) -> Result<()> {
                 timeout: timeout(&a.apply.timeout)?,
                 wait: a.apply.wait.is_some(),
                 history_max: a.history_max,
+                dry_run_server: a.apply.dry_run == Some(DryRun::Server),
+                wait_for_jobs: a.apply.wait_for_jobs,
+                recover: a.recover,
+                cleanup_on_fail: a.apply.cleanup_on_fail,
             };
             let outcome = rollback(&ctx, &options).await?;
             report::debug_notes(&printer, &outcome.notes);
@@ -73,6 +77,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     run_hooks: !a.no_hooks,
                     timeout: timeout(&a.timeout)?,
                     description: a.description.clone(),
+                    wait: a.wait.is_some(),
                 };
                 match uninstall(&ctx, &options).await {
                     Ok(outcome) => {
@@ -175,6 +180,11 @@ async fn run_install(global: &GlobalArgs, a: InstallArgs, printer: Printer) -> R
             timeout: timeout(&a.apply.timeout)?,
             wait: a.apply.wait.is_some(),
             description: a.description.clone(),
+            dry_run_server: a.apply.dry_run == Some(DryRun::Server),
+            wait_for_jobs: a.apply.wait_for_jobs,
+            atomic: a.rollback_on_failure,
+            take_ownership: a.take_ownership,
+            skip_crds: a.skip_crds,
         };
         Ok::<_, anyhow::Error>(install(&ctx, &chart, &options).await?)
     }
@@ -212,8 +222,10 @@ async fn run_upgrade(global: &GlobalArgs, a: UpgradeArgs, printer: Printer) -> R
                 create_namespace: a.create_namespace,
                 description: a.description,
                 output: a.output,
-                skip_crds: false,
+                skip_crds: a.skip_crds,
                 hide_notes: a.hide_notes,
+                rollback_on_failure: a.rollback_on_failure,
+                take_ownership: a.take_ownership,
             };
             return run_install(global, install_args, printer).await;
         }
@@ -243,6 +255,13 @@ async fn run_upgrade(global: &GlobalArgs, a: UpgradeArgs, printer: Printer) -> R
             wait: a.apply.wait.is_some(),
             history_max: a.history_max,
             description: a.description.clone(),
+            dry_run_server: a.apply.dry_run == Some(DryRun::Server),
+            wait_for_jobs: a.apply.wait_for_jobs,
+            atomic: a.rollback_on_failure,
+            cleanup_on_fail: a.apply.cleanup_on_fail,
+            take_ownership: a.take_ownership,
+            recover: a.recover,
+            upgrade_crds: a.upgrade_crds,
         };
         Ok::<_, anyhow::Error>(upgrade(&ctx, &chart, &options).await?)
     }
