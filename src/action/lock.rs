@@ -80,8 +80,9 @@ pub struct ReleaseLock {
     release: String,
     /// The holder whose expired lease was taken over, if any: its operation died.
     pub took_over_from: Option<String>,
-    current: Arc<Mutex<Lease>>,
-    renewer: JoinHandle<()>,
+    /// The lease as last written; `None` when Leases are forbidden (no lock, signals only).
+    current: Option<Arc<Mutex<Lease>>>,
+    renewer: Option<JoinHandle<()>>,
     signals: JoinHandle<()>,
     interruption: watch::Receiver<Option<Interruption>>,
 }
@@ -144,8 +145,13 @@ pub async fn acquire(
             }),
         };
         match api.create(&PostParams::default(), &fresh).await {
-            Ok(created) => return Ok(start(api, release, None, created, duration)),
+            Ok(created) => return Ok(start(api, release, None, Some(created), duration)),
             Err(e) if status(&e) == Some(409) => {}
+            // Allowed to manage releases but not Leases (a Role written for Helm): no lock,
+            // Helm's pending-status check only.
+            Err(e) if status(&e) == Some(403) => {
+                return Ok(start(api, release, None, None, duration));
+            }
             Err(e) => return Err(api_error(e)),
         }
         let Some(existing) = api.get_opt(&name).await.map_err(api_error)? else {
@@ -168,7 +174,7 @@ pub async fn acquire(
         match api.replace(&name, &PostParams::default(), &taken).await {
             Ok(replaced) => {
                 let from = (!previous.is_empty()).then_some(previous);
-                return Ok(start(api, release, from, replaced, duration));
+                return Ok(start(api, release, from, Some(replaced), duration));
             }
             Err(e) if status(&e) == Some(409) => {}
             Err(e) => return Err(api_error(e)),
@@ -200,10 +206,9 @@ impl ReleaseLock {
     /// (the delete is conditional on the lease's `resourceVersion`). Errors are returned as
     /// text for the caller's notes: an unreleased lease only delays the next operation.
     pub async fn release(self) -> Option<String> {
-        self.renewer.abort();
-        self.signals.abort();
-        let rv = self
-            .current
+        self.stop();
+        let current = self.current.as_ref()?;
+        let rv = current
             .lock()
             .ok()
             .and_then(|l| l.metadata.resource_version.clone());
@@ -223,10 +228,23 @@ impl ReleaseLock {
     }
 }
 
+impl ReleaseLock {
+    /// Whether a Lease is actually held (false when Leases are forbidden).
+    pub fn is_held(&self) -> bool {
+        self.current.is_some()
+    }
+
+    fn stop(&self) {
+        if let Some(renewer) = &self.renewer {
+            renewer.abort();
+        }
+        self.signals.abort();
+    }
+}
+
 impl Drop for ReleaseLock {
     fn drop(&mut self) {
-        self.renewer.abort();
-        self.signals.abort();
+        self.stop();
     }
 }
 
@@ -234,18 +252,20 @@ fn start(
     api: Api<Lease>,
     release: &str,
     took_over_from: Option<String>,
-    lease: Lease,
+    lease: Option<Lease>,
     duration: Duration,
 ) -> ReleaseLock {
     let (tx, rx) = watch::channel(None);
     let tx = Arc::new(tx);
-    let current = Arc::new(Mutex::new(lease));
-    let renewer = tokio::spawn(renew(
-        api.clone(),
-        Arc::clone(&current),
-        duration,
-        Arc::clone(&tx),
-    ));
+    let current = lease.map(|l| Arc::new(Mutex::new(l)));
+    let renewer = current.as_ref().map(|current| {
+        tokio::spawn(renew(
+            api.clone(),
+            Arc::clone(current),
+            duration,
+            Arc::clone(&tx),
+        ))
+    });
     let signals = tokio::spawn(watch_signals(tx));
     ReleaseLock {
         api,
@@ -345,6 +365,12 @@ pub(crate) async fn with_lock<T>(
     work: impl Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
     let lock = acquire(&ctx.client, &ctx.namespace, name, command).await?;
+    if !lock.is_held() {
+        notes.push(format!(
+            "no permission to manage Leases in {:?}: running without the release lock",
+            ctx.namespace
+        ));
+    }
     if let Some(previous) = &lock.took_over_from {
         notes.push(format!(
             "took over the lock of {name:?} from {previous}, whose lease expired"

@@ -6,6 +6,7 @@
 //! (`INSTALLATION FAILED: `, `UPGRADE FAILED: `).
 pub mod args;
 pub mod printer;
+pub mod progress;
 pub mod report;
 
 use anyhow::{Result, anyhow};
@@ -31,6 +32,10 @@ pub async fn run(cli: Cli) -> Result<()> {
     let printer = Printer {
         debug: cli.global.debug,
     };
+    crate::action::wait::set_reporter(std::sync::Arc::new(progress::Progress::new(
+        printer,
+        cli.global.debug,
+    )));
     match cli.command {
         Command::Install(a) => run_install(&cli.global, a, printer).await,
         Command::Upgrade(a) => run_upgrade(&cli.global, a, printer).await,
