@@ -7,6 +7,7 @@
 pub mod context;
 pub mod crds;
 pub mod deploy;
+pub mod diff;
 pub mod hooks;
 pub mod install;
 pub mod lock;

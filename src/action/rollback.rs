@@ -199,11 +199,8 @@ pub(crate) async fn rollback_unlocked(
                     Err(other) => return Err(other.into()),
                 }
             }
-            // A pending revision Helm left is kept as it was, as Helm does.
-            if current.info.status != Status::Superseded && !current.info.status.is_pending() {
-                current.info.status = Status::Superseded;
-                ctx.storage.update(&current).await?;
-            }
+            // Only deployed revisions are superseded (above): a failed or pending last
+            // revision keeps its status, as in Helm's `performRollback`.
             rolled.set_status(Status::Deployed, format!("Rollback to {target_revision}"));
             ctx.storage.update(&rolled).await?;
             prune(ctx, &options.name, options.history_max, &mut notes).await;

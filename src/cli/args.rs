@@ -64,6 +64,68 @@ pub enum Command {
     Template(TemplateArgs),
     /// print the client version information
     Version(VersionArgs),
+    /// show what an upgrade or a rollback would change, object by object
+    #[command(subcommand)]
+    Diff(DiffCommand),
+}
+
+/// `rhelm diff ...`.
+#[derive(Debug, Subcommand)]
+pub enum DiffCommand {
+    /// show what `upgrade RELEASE CHART` would change
+    Upgrade(DiffUpgradeArgs),
+    /// show what `rollback RELEASE [REVISION]` would change
+    Rollback(DiffRollbackArgs),
+}
+
+/// Output flags of the diff commands.
+#[derive(Debug, Clone, Args)]
+pub struct DiffOutputArgs {
+    /// show Secret values instead of masking them
+    #[arg(long = "show-secrets")]
+    pub show_secrets: bool,
+    /// exit 0 when nothing would change, 2 when something would, 1 on error
+    #[arg(long = "detailed-exitcode")]
+    pub detailed_exitcode: bool,
+    /// prints the output in the specified format (table: unified diffs)
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+/// `rhelm diff upgrade RELEASE CHART`.
+#[derive(Debug, Args)]
+pub struct DiffUpgradeArgs {
+    /// release name
+    pub name: String,
+    /// chart path (a directory or a packaged .tgz)
+    pub chart: PathBuf,
+    /// values flags
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    /// reuse the last release's values and merge in any overrides
+    #[arg(long = "reuse-values")]
+    pub reuse_values: bool,
+    /// reset the values to the ones built into the chart
+    #[arg(long = "reset-values")]
+    pub reset_values: bool,
+    /// reset the values to the chart's, then apply the last release's values and the overrides
+    #[arg(long = "reset-then-reuse-values")]
+    pub reset_then_reuse_values: bool,
+    /// output flags
+    #[command(flatten)]
+    pub output: DiffOutputArgs,
+}
+
+/// `rhelm diff rollback RELEASE [REVISION]`.
+#[derive(Debug, Args)]
+pub struct DiffRollbackArgs {
+    /// release name
+    pub name: String,
+    /// revision to compare with (default: the previous one)
+    pub revision: Option<u32>,
+    /// output flags
+    #[command(flatten)]
+    pub output: DiffOutputArgs,
 }
 
 /// Output formats of the table-printing commands.
