@@ -607,3 +607,326 @@ fn crds_are_created_before_the_templates_skipped_when_present_and_never_deleted(
         "CRDs are never deleted"
     );
 }
+
+/// A chart with ConfigMaps `<release>-<i>` and a Secret, for the diff tests.
+fn diff_chart() -> tempfile::TempDir {
+    write_chart(&[
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: differ\nversion: 1.0.0\n",
+        ),
+        (
+            "values.yaml",
+            "count: 2\ngreeting: hello\npassword: s3cret\n",
+        ),
+        (
+            "templates/configmaps.yaml",
+            "{{- range $i := until (int .Values.count) }}\n---\napiVersion: v1\nkind: ConfigMap\n\
+             metadata:\n  name: {{ $.Release.Name }}-{{ $i }}\ndata:\n  greeting: {{ $.Values.greeting | quote }}\n{{- end }}\n",
+        ),
+        (
+            "templates/secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  password: {{ .Values.password | b64enc }}\n",
+        ),
+    ])
+}
+
+#[test]
+fn diff_upgrade_shows_changes_creations_and_deletions_without_applying_them() {
+    let ns = create_ns("diff-upgrade");
+    let chart = diff_chart();
+    let chart = chart.path().to_str().expect("path");
+    rhelm_locked(&["install", "d", chart, "-n", &ns]).ok();
+
+    let same = rhelm_locked(&[
+        "diff",
+        "upgrade",
+        "d",
+        chart,
+        "-n",
+        &ns,
+        "--detailed-exitcode",
+    ])
+    .ok();
+    assert_eq!(same.stdout, "release \"d\": no changes\n", "\n{same}");
+
+    let started = Instant::now();
+    let out = rhelm_locked(&[
+        "diff",
+        "upgrade",
+        "d",
+        chart,
+        "-n",
+        &ns,
+        "--set",
+        "greeting=v2,password=n3w",
+        "--detailed-exitcode",
+    ]);
+    let took = started.elapsed();
+    assert_eq!(out.code, Some(2), "changes: exit 2\n{out}");
+    let changed = format!("ConfigMap \"d-0\" in namespace \"{ns}\" will be changed\n");
+    assert!(out.stdout.contains(&changed), "\n{out}");
+    assert!(out.stdout.contains("-  greeting: hello\n"), "\n{out}");
+    assert!(out.stdout.contains("+  greeting: v2\n"), "\n{out}");
+    assert!(
+        out.stdout
+            .contains("+  password: '(masked: 3 bytes, changed)'\n"),
+        "\n{out}"
+    );
+    assert!(
+        !out.stdout.contains("bjN3"),
+        "no Secret value is shown\n{out}"
+    );
+    assert!(
+        !out.stdout.contains("managedFields") && !out.stdout.contains("resourceVersion"),
+        "\n{out}"
+    );
+    // Nothing was applied or recorded.
+    assert_eq!(field(&ns, "configmap", "d-0", "{.data.greeting}"), "hello");
+    assert_eq!(stored_releases(&ns, "d").len(), 1);
+
+    let shown = rhelm_locked(&[
+        "diff",
+        "upgrade",
+        "d",
+        chart,
+        "-n",
+        &ns,
+        "--set",
+        "password=n3w",
+        "--show-secrets",
+    ])
+    .ok();
+    assert!(shown.stdout.contains("+  password: bjN3\n"), "\n{shown}");
+
+    let json = rhelm_locked(&[
+        "diff", "upgrade", "d", chart, "-n", &ns, "--set", "count=3", "-o", "json",
+    ])
+    .ok();
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let changes: Vec<(String, String)> = report["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap_or_default().to_string(),
+                o["change"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        changes.contains(&("d-2".to_string(), "create".to_string())),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&("d-0".to_string(), "unchanged".to_string())),
+        "{changes:?}"
+    );
+
+    let fewer = rhelm_locked(&["diff", "upgrade", "d", chart, "-n", &ns, "--set", "count=1"]).ok();
+    assert!(
+        fewer.stdout.contains(&format!(
+            "ConfigMap \"d-1\" in namespace \"{ns}\" will be deleted\n"
+        )),
+        "\n{fewer}"
+    );
+    eprintln!("figure: diff upgrade of 3 objects took {took:?} (whole process)");
+}
+
+#[test]
+fn diff_rollback_shows_what_returning_to_a_revision_changes() {
+    let ns = create_ns("diff-rollback");
+    let chart = diff_chart();
+    let chart = chart.path().to_str().expect("path");
+    rhelm_locked(&["install", "d", chart, "-n", &ns]).ok();
+    rhelm_locked(&["upgrade", "d", chart, "-n", &ns, "--set", "greeting=v2"]).ok();
+    let out = rhelm_locked(&[
+        "diff",
+        "rollback",
+        "d",
+        "1",
+        "-n",
+        &ns,
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(out.code, Some(2), "\n{out}");
+    assert!(
+        out.stdout.contains("-  greeting: v2\n+  greeting: hello\n"),
+        "\n{out}"
+    );
+    assert_eq!(field(&ns, "configmap", "d-0", "{.data.greeting}"), "v2");
+    let missing = rhelm_locked(&["diff", "rollback", "d", "9", "-n", &ns]).fails();
+    assert!(
+        missing.stderr.contains("release has no 9 version"),
+        "\n{missing}"
+    );
+}
+
+#[test]
+fn take_ownership_adopts_objects_another_owner_left_and_cleanup_on_fail_removes_new_ones() {
+    let ns = create_ns("ownership");
+    kubectl(&[
+        "create",
+        "configmap",
+        "own-0",
+        "-n",
+        &ns,
+        "--from-literal=greeting=theirs",
+    ])
+    .ok();
+    let chart = many_objects_chart(1, false);
+    let chart = chart.path().to_str().expect("path");
+    let refused = rhelm_locked(&["install", "own", chart, "-n", &ns]).fails();
+    assert!(
+        refused.stderr.contains("invalid ownership metadata"),
+        "\n{refused}"
+    );
+    assert!(
+        stored_releases(&ns, "own").is_empty(),
+        "a refused install records nothing"
+    );
+    rhelm_locked(&["install", "own", chart, "-n", &ns, "--take-ownership"]).ok();
+    assert_eq!(
+        field(&ns, "configmap", "own-0", "{.data.greeting}"),
+        "hello"
+    );
+    assert_eq!(
+        field(
+            &ns,
+            "configmap",
+            "own-0",
+            "{.metadata.annotations.meta\\.helm\\.sh/release-name}"
+        ),
+        "own"
+    );
+
+    // An upgrade adding objects and then failing (a Deployment the server rejects).
+    let bad = write_chart(&[
+        ("Chart.yaml", "apiVersion: v2\nname: many\nversion: 1.0.1\n"),
+        (
+            "templates/a.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: own-0\ndata:\n  greeting: hello\n---\n\
+             apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: own-new\ndata:\n  x: y\n---\n\
+             apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: own-bad\nspec:\n  replicas: -1\n  selector:\n    \
+             matchLabels:\n      app: x\n  template:\n    metadata:\n      labels:\n        app: x\n    spec:\n      \
+             containers:\n      - name: c\n        image: busybox\n",
+        ),
+    ]);
+    let bad = bad.path().to_str().expect("path");
+    rhelm_locked(&["upgrade", "own", bad, "-n", &ns, "--cleanup-on-fail"]).fails();
+    assert_gone(&ns, "configmap", "own-new");
+    assert!(
+        exists(&ns, "configmap", "own-0"),
+        "objects of the previous revision stay"
+    );
+    assert_eq!(status_of(&ns, "own", 2).as_deref(), Some("failed"));
+}
+
+#[test]
+fn uninstall_wait_returns_once_the_objects_are_gone_and_dry_run_server_writes_nothing() {
+    let ns = create_ns("uninstall-wait");
+    let chart = many_objects_chart(3, false);
+    let chart = chart.path().to_str().expect("path");
+    let dry = rhelm_locked(&["install", "u", chart, "-n", &ns, "--dry-run=server"]).ok();
+    assert!(dry.stdout.contains("STATUS: pending-install"), "\n{dry}");
+    assert!(!exists(&ns, "configmap", "u-0"));
+    assert!(stored_releases(&ns, "u").is_empty());
+    // The server validates on --dry-run=server (a negative replica count), not on client.
+    let tiny = tiny_chart();
+    let tiny = tiny.path().to_str().expect("path");
+    rhelm_locked(&[
+        "install",
+        "t",
+        tiny,
+        "-n",
+        &ns,
+        "--dry-run",
+        "--set",
+        "replicas=-1",
+    ])
+    .ok();
+    let rejected = rhelm_locked(&[
+        "install",
+        "t",
+        tiny,
+        "-n",
+        &ns,
+        "--dry-run=server",
+        "--set",
+        "replicas=-1",
+    ])
+    .fails();
+    assert!(rejected.stderr.contains("replicas"), "\n{rejected}");
+    assert!(!exists(&ns, "deployment", "t"));
+
+    rhelm_locked(&["install", "u", chart, "-n", &ns]).ok();
+    let out = rhelm_locked(&["uninstall", "u", "-n", &ns, "--wait", "--timeout", "60s"]).ok();
+    assert_eq!(out.stdout, "release \"u\" uninstalled\n");
+    // Right after it returns, nothing is left (no eventually: --wait promised it).
+    for i in 0..3 {
+        assert!(!exists(&ns, "configmap", &format!("u-{i}")));
+    }
+    assert!(lease(&ns, "u").is_none());
+}
+
+#[test]
+fn rhelm_test_runs_the_selected_test_hooks_and_records_their_phase() {
+    let ns = create_ns("rhelm-test");
+    let job = |name: &str| {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {{{{ .Release.Name }}}}-{name}\n  annotations:\n    \
+             \"helm.sh/hook\": test\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      \
+             - name: t\n        image: busybox:1.36\n        command: [\"true\"]\n"
+        )
+    };
+    let (smoke, slow) = (job("smoke"), job("slow"));
+    let chart = write_chart(&[
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: tested\nversion: 1.0.0\n",
+        ),
+        (
+            "templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  a: b\n",
+        ),
+        ("templates/tests/smoke.yaml", &smoke),
+        ("templates/tests/slow.yaml", &slow),
+    ]);
+    let chart = chart.path().to_str().expect("path");
+    rhelm_locked(&["install", "tt", chart, "-n", &ns]).ok();
+    assert!(
+        !exists(&ns, "job", "tt-smoke"),
+        "tests run only on `rhelm test`"
+    );
+    let child = spawn_rhelm(&[
+        "test",
+        "tt",
+        "-n",
+        &ns,
+        "--filter",
+        "!name=tt-slow",
+        "--timeout",
+        "60s",
+    ]);
+    eventually("the test Job exists", || {
+        exists(&ns, "job", "tt-smoke").then_some(())
+    });
+    mark_job_complete(&ns, "tt-smoke");
+    let out = finish(child, "rhelm test tt").ok();
+    assert!(out.stdout.contains("TEST SUITE:     tt-smoke\n"), "\n{out}");
+    assert!(
+        out.stdout.contains("Phase:          Succeeded\n"),
+        "\n{out}"
+    );
+    assert!(!exists(&ns, "job", "tt-slow"), "filtered out");
+    let hooks = stored_revision(&ns, "tt", 1).release["hooks"].clone();
+    let smoke_run = hooks
+        .as_array()
+        .expect("hooks")
+        .iter()
+        .find(|h| h["name"] == "tt-smoke")
+        .expect("smoke hook")["last_run"]
+        .clone();
+    assert_eq!(smoke_run["phase"], "Succeeded");
+}

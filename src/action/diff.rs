@@ -290,19 +290,14 @@ pub fn clean(mut object: Value) -> Value {
 pub fn mask_secrets(live: Option<&mut Value>, proposed: Option<&mut Value>) {
     let before = live.as_deref().map(secret_values).unwrap_or_default();
     if let Some(object) = proposed {
-        mask(object, |key, value| {
-            let size = value.len();
-            match before.get(key) {
-                Some(old) if old == value => format!("(masked: {size} bytes)"),
-                Some(_) => format!("(masked: {size} bytes, changed)"),
-                None => format!("(masked: {size} bytes, new)"),
-            }
+        mask(object, |key, value, size| match before.get(key) {
+            Some(old) if old == value => format!("(masked: {size} bytes)"),
+            Some(_) => format!("(masked: {size} bytes, changed)"),
+            None => format!("(masked: {size} bytes, new)"),
         });
     }
     if let Some(object) = live {
-        mask(object, |_, value| {
-            format!("(masked: {} bytes)", value.len())
-        });
+        mask(object, |_, _, size| format!("(masked: {size} bytes)"));
     }
 }
 
@@ -318,11 +313,23 @@ fn secret_values(object: &Value) -> std::collections::BTreeMap<String, String> {
     out
 }
 
-fn mask(object: &mut Value, text: impl Fn(&str, &str) -> String) {
+/// The size of a Secret value: decoded for `data` (base64), as is for `stringData`.
+fn secret_size(field: &str, value: &str) -> usize {
+    use base64::Engine as _;
+    if field == "data"
+        && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(value)
+    {
+        return bytes.len();
+    }
+    value.len()
+}
+
+fn mask(object: &mut Value, text: impl Fn(&str, &str, usize) -> String) {
     for field in ["data", "stringData"] {
         if let Some(map) = object.get_mut(field).and_then(Value::as_object_mut) {
             for (k, v) in map.iter_mut() {
-                let masked = text(k, v.as_str().unwrap_or_default());
+                let raw = v.as_str().unwrap_or_default();
+                let masked = text(k, raw, secret_size(field, raw));
                 *v = Value::String(masked);
             }
         }
@@ -350,10 +357,10 @@ mod tests {
         let mut proposed =
             json!({"kind": "Secret", "data": {"a": "c2VjcmV0", "b": "bmV3IQ==", "c": "eA=="}});
         mask_secrets(Some(&mut live), Some(&mut proposed));
-        assert_eq!(live["data"]["a"], "(masked: 8 bytes)");
-        assert_eq!(proposed["data"]["a"], "(masked: 8 bytes)");
-        assert_eq!(proposed["data"]["b"], "(masked: 8 bytes, changed)");
-        assert_eq!(proposed["data"]["c"], "(masked: 4 bytes, new)");
+        assert_eq!(live["data"]["a"], "(masked: 6 bytes)");
+        assert_eq!(proposed["data"]["a"], "(masked: 6 bytes)");
+        assert_eq!(proposed["data"]["b"], "(masked: 4 bytes, changed)");
+        assert_eq!(proposed["data"]["c"], "(masked: 1 bytes, new)");
         assert!(!proposed.to_string().contains("bmV3IQ=="));
     }
 

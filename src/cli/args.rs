@@ -67,6 +67,27 @@ pub enum Command {
     /// show what an upgrade or a rollback would change, object by object
     #[command(subcommand)]
     Diff(DiffCommand),
+    /// run the tests of a release (its `helm.sh/hook: test` hooks)
+    Test(TestArgs),
+}
+
+/// `rhelm test RELEASE`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// release name
+    pub name: String,
+    /// time to wait for any individual Kubernetes operation (like Jobs for hooks)
+    #[arg(long, default_value = "5m0s")]
+    pub timeout: String,
+    /// dump the logs from test pods (this runs after all tests are complete, but before any cleanup)
+    #[arg(long)]
+    pub logs: bool,
+    /// specify tests by attribute (currently "name") using attribute=value syntax or '!attribute=value' to exclude a test (can specify multiple or separate values with commas: name=test1,name=test2)
+    #[arg(long)]
+    pub filter: Vec<String>,
+    /// if set, do not show notes
+    #[arg(long = "hide-notes")]
+    pub hide_notes: bool,
 }
 
 /// `rhelm diff ...`.

@@ -102,6 +102,20 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Get(get) => run_get(&cli.global, get, printer).await,
         Command::Template(a) => run_template(&cli.global, a, printer),
         Command::Diff(d) => run_diff(&cli.global, d, printer).await,
+        Command::Test(a) => {
+            use crate::action::hooks::{TestFilter, run_tests};
+            let filter = TestFilter::parse(&a.filter)?;
+            let ctx = connect(&cli.global).await?;
+            let outcome = run_tests(&ctx, &a.name, &filter, timeout(&a.timeout)?, a.logs).await?;
+            report::status(&printer, &outcome.release, args::OutputFormat::Table, a.hide_notes, false)?;
+            for (pod, text) in &outcome.logs {
+                printer.out(&format!("POD LOGS: {pod}\n{text}\n"))?;
+            }
+            match outcome.failure {
+                Some(error) => Err(error.into()),
+                None => Ok(()),
+            }
+        }
         Command::Version(a) => {
             let version = env!("CARGO_PKG_VERSION");
             if a.short {
