@@ -786,7 +786,24 @@ fn take_ownership_adopts_objects_another_owner_left_and_cleanup_on_fail_removes_
         stored_releases(&ns, "own").is_empty(),
         "a refused install records nothing"
     );
-    rhelm_locked(&["install", "own", chart, "-n", &ns, "--take-ownership"]).ok();
+    // As in Helm 4, adopting does not take fields another manager owns without
+    // --force-conflicts; the failed attempt is recorded and says what to do.
+    let conflict = rhelm_locked(&["install", "own", chart, "-n", &ns, "--take-ownership"]).fails();
+    assert!(
+        conflict.stderr.contains("use --force-conflicts"),
+        "\n{conflict}"
+    );
+    rhelm_locked(&["uninstall", "own", "-n", &ns]).ok();
+    rhelm_locked(&[
+        "install",
+        "own",
+        chart,
+        "-n",
+        &ns,
+        "--take-ownership",
+        "--force-conflicts",
+    ])
+    .ok();
     assert_eq!(
         field(&ns, "configmap", "own-0", "{.data.greeting}"),
         "hello"

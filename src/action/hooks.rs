@@ -95,7 +95,8 @@ async fn run_one(client: &Client, resources: &[Resource], timeout: Duration) -> 
         dry_run: false,
     };
     crate::kube::apply(client, resources, &[], &options).await?;
-    crate::kube::wait_ready(client, resources, timeout).await?;
+    // Jobs until complete, Pods until succeeded, with progress.
+    super::wait::wait_for(client, resources, true, timeout).await?;
     Ok(())
 }
 

@@ -177,7 +177,7 @@ pub(crate) async fn rollback_unlocked(
         .await?;
         notes.extend(report.notes);
         if options.wait {
-            super::wait::wait_for(ctx, &plan.target, options.wait_for_jobs, options.timeout).await?;
+            super::wait::wait_for(&ctx.client, &plan.target, options.wait_for_jobs, options.timeout).await?;
         }
         if options.run_hooks {
             hooks::run_hooks(&ctx.client, &discovery, &mut rolled, HookEvent::PostRollback, options.timeout).await?;

@@ -283,7 +283,7 @@ async fn upgrade_unlocked(
         .await?;
         notes.extend(report.notes);
         if wait {
-            super::wait::wait_for(ctx, &plan.target, options.wait_for_jobs, options.timeout).await?;
+            super::wait::wait_for(&ctx.client, &plan.target, options.wait_for_jobs, options.timeout).await?;
         }
         if options.run_hooks {
             hooks::run_hooks(&ctx.client, &discovery, &mut upgraded, HookEvent::PostUpgrade, options.timeout)

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::{Context, Error};
 use crate::kube::ready::{Readiness, readiness};
-use crate::kube::{Discovery, Resource};
+use crate::kube::{Client, Discovery, Resource};
 
 /// How many objects are watched at once.
 const CONCURRENT_WATCHES: usize = 16;
@@ -61,7 +61,7 @@ fn report_changed(resource: &str, state: &WaitState) {
 /// only with `wait_for_jobs` (Helm's `--wait-for-jobs`). On timeout, fails listing every
 /// object still not ready and why, in Helm 4's words.
 pub async fn wait_for(
-    ctx: &Context,
+    client: &Client,
     resources: &[Resource],
     wait_for_jobs: bool,
     timeout: Duration,
@@ -76,7 +76,7 @@ pub async fn wait_for(
     let deadline = tokio::time::Instant::now() + timeout;
     let waits: Vec<_> = watched
         .iter()
-        .map(|resource| wait_ready_one(ctx, resource, deadline))
+        .map(|resource| wait_ready_one(client, resource, deadline))
         .collect();
     let outcomes: Vec<Outcome> = futures::stream::iter(waits)
         .buffer_unordered(CONCURRENT_WATCHES)
@@ -123,12 +123,12 @@ fn watch_config(resource: &Resource) -> watcher::Config {
 }
 
 async fn wait_ready_one(
-    ctx: &Context,
+    client: &Client,
     resource: &Resource,
     deadline: tokio::time::Instant,
 ) -> Outcome {
     let describe = resource.describe();
-    let api = resource.api(ctx.client.kube());
+    let api = resource.api(client.kube());
     let mut last = WaitState::Pending("not found".into());
     report_changed(&describe, &last);
     let mut stream = watcher(api, watch_config(resource))
