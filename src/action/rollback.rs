@@ -160,6 +160,7 @@ pub(crate) async fn rollback_unlocked(
         });
     }
 
+    prune_before_create(ctx, &options.name, options.history_max, &mut notes).await;
     ctx.storage.create(&rolled).await?;
     let result = async {
         if options.run_hooks {
@@ -225,6 +226,24 @@ pub(crate) async fn rollback_unlocked(
             }
             Err(error)
         }
+    }
+}
+
+/// Helm's `--history-max` on every new record (`storage.Create`): before writing a revision,
+/// keep at most `max - 1` older ones (never the last deployed). A failed prune is a note.
+pub(crate) async fn prune_before_create(
+    ctx: &Context,
+    name: &str,
+    max: usize,
+    notes: &mut Vec<String>,
+) {
+    if max == 0 {
+        return;
+    }
+    match ctx.storage.prune_history(name, max - 1).await {
+        Ok(pruned) if !pruned.is_empty() => notes.push(format!("pruned revisions {pruned:?}")),
+        Ok(_) => {}
+        Err(error) => notes.push(format!("pruning history of {name:?}: {error}")),
     }
 }
 

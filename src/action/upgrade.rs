@@ -263,6 +263,7 @@ async fn upgrade_unlocked(
         });
     }
 
+    super::rollback::prune_before_create(ctx, &options.name, options.history_max, &mut notes).await;
     ctx.storage.create(&upgraded).await?;
     let wait = options.wait || options.atomic;
     let result = async {
