@@ -9,6 +9,7 @@
 #   install → list → upgrade (no Redis read replicas, NodePort) → history → rollback to 1 →
 #   history → kubectl get all.
 # Safe to run again: a guestbook-demo release left by an earlier run is uninstalled first.
+# RHELM_BIN=path/to/rhelm skips the build and uses that binary.
 # The cluster keeps running afterwards (KUBECONFIG is printed); stop it with
 #   scripts/test-cluster.sh stop ~/.cache/rhelm/lab
 # The test cluster has no controller-manager or kubelet: Deployments stay 0/N, which is fine
@@ -42,9 +43,13 @@ fi
 export KUBECONFIG
 echo "KUBECONFIG=$KUBECONFIG"
 
-step "Building rhelm (release)"
-cargo build --release --bin rhelm
-RHELM_BIN="${CARGO_TARGET_DIR:-target}/release/rhelm"
+if [ -n "${RHELM_BIN:-}" ]; then
+    step "Using $RHELM_BIN"
+else
+    step "Building rhelm (release)"
+    cargo build --release --bin rhelm
+    RHELM_BIN="${CARGO_TARGET_DIR:-target}/release/rhelm"
+fi
 rhelm() { "$RHELM_BIN" "$@"; }
 
 # Idempotence: remove what an earlier run left (the release, then any orphaned objects).

@@ -11,7 +11,14 @@ const INVALID_NAME: &str = "invalid release name, must match regex \
 
 #[track_caller]
 fn assert_no_records(ns: &str, release: &str) {
-    let records = stored_releases(ns, release);
+    // Invalid names may not be valid label values either: look at every record in `ns`.
+    let records: Vec<_> = stored_releases(ns, "")
+        .into_iter()
+        .filter(|r| {
+            r.object_name
+                .starts_with(&format!("sh.helm.release.v1.{release}."))
+        })
+        .collect();
     assert!(
         records.is_empty(),
         "expected no release record, found {:?}",
@@ -240,7 +247,8 @@ fn an_invalid_release_name_is_refused_with_helms_rule() {
     let too_long = "a".repeat(54);
     for name in [
         "Bad_Name",
-        "-leading-dash",
+        "dots..twice",
+        "UPPER",
         "trailing-dash-",
         too_long.as_str(),
     ] {
@@ -251,7 +259,12 @@ fn an_invalid_release_name_is_refused_with_helms_rule() {
             out.error_line().starts_with("Error: INSTALLATION FAILED: "),
             "\n{out}"
         );
-        assert_no_records(&ns, name);
+        let records = kubectl_json(&["get", "secrets", "-n", &ns, "-l", "owner=helm"]);
+        assert_eq!(
+            records["items"],
+            serde_json::json!([]),
+            "no release record may be written"
+        );
     }
     // 53 characters, dots and inner dashes are fine.
     let longest = format!("{}.b-c", "a".repeat(49));
@@ -439,4 +452,60 @@ fn rbac_forbidden_says_which_verb_on_which_resource() {
         "expected the forbidden verb and resource\n{out}"
     );
     assert_nothing_pending(&ns, "gb");
+}
+
+#[test]
+fn an_object_owned_by_nobody_is_refused_with_invalid_ownership_metadata() {
+    let ns = create_ns("unowned");
+    // redis-master exists but was not created by any release.
+    kubectl(&[
+        "create",
+        "service",
+        "clusterip",
+        "redis-master",
+        "--tcp=6379:6379",
+        "-n",
+        &ns,
+    ])
+    .ok();
+    let out = rhelm(&["install", "gb", &guestbook_chart(), "-n", &ns])
+        .fails()
+        .stderr_has("invalid ownership metadata")
+        .stderr_has("\"redis-master\"");
+    assert!(
+        out.error_line().starts_with("Error: INSTALLATION FAILED: "),
+        "\n{out}"
+    );
+    assert_nothing_pending(&ns, "gb");
+    let labels = field(&ns, "service", "redis-master", "{.metadata.labels}");
+    assert!(
+        !labels.contains("Helm"),
+        "the object must not be adopted: labels {labels}"
+    );
+}
+
+#[test]
+fn an_object_owned_by_another_release_is_refused_naming_that_release() {
+    let ns = create_ns("owned-elsewhere");
+    install(&ns, "first");
+    // The guestbook's Redis objects have fixed names: a second release collides with the first.
+    let out = rhelm(&["install", "second", &guestbook_chart(), "-n", &ns])
+        .fails()
+        .stderr_has("invalid ownership metadata")
+        .stderr_has("current value is \"first\"");
+    assert!(
+        out.error_line().starts_with("Error: INSTALLATION FAILED: "),
+        "\n{out}"
+    );
+    assert_nothing_pending(&ns, "second");
+    assert_eq!(
+        field(
+            &ns,
+            "service",
+            "redis-master",
+            "{.metadata.annotations.meta\\.helm\\.sh/release-name}"
+        ),
+        "first",
+        "the first release keeps its object"
+    );
 }

@@ -17,7 +17,7 @@ fn template_renders_the_guestbook_byte_for_byte_as_helm_does() {
         "helm-demo",
     ])
     .ok();
-    assert_eq!(out.stdout, golden_manifest("default"), "\n{out}");
+    assert_text(&out.stdout, &golden_manifest("default"), &out);
 }
 
 #[test]
@@ -32,7 +32,7 @@ fn template_applies_the_labs_set_flags() {
         "redis.slaveEnabled=false,service.type=NodePort",
     ])
     .ok();
-    assert_eq!(out.stdout, golden_manifest("nodeport-no-slaves"), "\n{out}");
+    assert_text(&out.stdout, &golden_manifest("nodeport-no-slaves"), &out);
     assert!(
         !out.stdout.contains("redis-slave"),
         "slave objects must not render\n{out}"
@@ -54,7 +54,7 @@ fn template_never_contacts_a_cluster() {
         ],
     )
     .ok();
-    assert_eq!(out.stdout, golden_manifest("default"), "\n{out}");
+    assert_text(&out.stdout, &golden_manifest("default"), &out);
 }
 
 #[test]
@@ -99,11 +99,7 @@ fn later_values_files_and_set_flags_take_precedence() {
         "replicaCount=3",
     ])
     .ok();
-    assert_eq!(
-        out.stdout,
-        golden_manifest("clusterip-3-replicas"),
-        "\n{out}"
-    );
+    assert_text(&out.stdout, &golden_manifest("clusterip-3-replicas"), &out);
 }
 
 #[test]

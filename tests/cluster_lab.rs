@@ -99,11 +99,7 @@ fn the_helm_101_lab_runs_end_to_end() {
         (r1.status(), r1.description()),
         ("deployed", "Install complete")
     );
-    assert_eq!(
-        out.stdout,
-        status_block(&r1),
-        "install prints Helm's status block\n{out}"
-    );
+    assert_text(&out.stdout, &status_block(&r1), &out);
     assert!(
         out.stdout
             .contains("NOTES:\n1. Get the application URL by running these commands:\n"),
@@ -129,7 +125,7 @@ fn the_helm_101_lab_runs_end_to_end() {
 
     // 2. list.
     let out = rhelm(&["list", "-n", &ns]).ok();
-    assert_eq!(out.stdout, list_table(&[&r1]), "\n{out}");
+    assert_text(&out.stdout, &list_table(&[&r1]), &out);
 
     // 3. upgrade: no more read replicas, NodePort.
     let out = rhelm(&[
@@ -143,13 +139,13 @@ fn the_helm_101_lab_runs_end_to_end() {
     ])
     .ok();
     let r2 = stored_revision(&ns, LAB_RELEASE, 2);
-    assert_eq!(
-        out.stdout,
-        format!(
+    assert_text(
+        &out.stdout,
+        &format!(
             "Release \"{LAB_RELEASE}\" has been upgraded. Happy Helming!\n{}",
             status_block(&r2)
         ),
-        "\n{out}"
+        &out,
     );
     for (kind, name) in SLAVE_OBJECTS {
         assert_gone(&ns, kind, name);
@@ -173,13 +169,14 @@ fn the_helm_101_lab_runs_end_to_end() {
         ]
     );
     let out = rhelm(&["history", LAB_RELEASE, "-n", &ns]).ok();
-    assert_eq!(out.stdout, history_table(&records), "\n{out}");
+    assert_text(&out.stdout, &history_table(&records), &out);
 
     // 5. rollback to 1: a new revision 3 with revision 1's manifest and values.
     let out = rhelm(&["rollback", LAB_RELEASE, "1", "-n", &ns]).ok();
-    assert_eq!(
-        out.stdout, "Rollback was a success! Happy Helming!\n",
-        "\n{out}"
+    assert_text(
+        &out.stdout,
+        "Rollback was a success! Happy Helming!\n",
+        &out,
     );
     let records = stored_releases(&ns, LAB_RELEASE);
     assert_eq!(
@@ -200,7 +197,7 @@ fn the_helm_101_lab_runs_end_to_end() {
         "and its values"
     );
     let out = rhelm(&["history", LAB_RELEASE, "-n", &ns]).ok();
-    assert_eq!(out.stdout, history_table(&records), "\n{out}");
+    assert_text(&out.stdout, &history_table(&records), &out);
     for (kind, name) in SLAVE_OBJECTS {
         assert!(
             exists(&ns, kind, name),
@@ -214,9 +211,10 @@ fn the_helm_101_lab_runs_end_to_end() {
 
     // Rollback without a revision goes to the previous one (2).
     let out = rhelm(&["rollback", LAB_RELEASE, "-n", &ns]).ok();
-    assert_eq!(
-        out.stdout, "Rollback was a success! Happy Helming!\n",
-        "\n{out}"
+    assert_text(
+        &out.stdout,
+        "Rollback was a success! Happy Helming!\n",
+        &out,
     );
     let r4 = stored_revision(&ns, LAB_RELEASE, 4);
     assert_eq!(
@@ -234,10 +232,10 @@ fn the_helm_101_lab_runs_end_to_end() {
 
     // 6. uninstall: objects and records gone.
     let out = rhelm(&["uninstall", LAB_RELEASE, "-n", &ns]).ok();
-    assert_eq!(
-        out.stdout,
-        format!("release \"{LAB_RELEASE}\" uninstalled\n"),
-        "\n{out}"
+    assert_text(
+        &out.stdout,
+        &format!("release \"{LAB_RELEASE}\" uninstalled\n"),
+        &out,
     );
     for (kind, name) in [
         ("deployment", LAB_RELEASE),
@@ -252,7 +250,7 @@ fn the_helm_101_lab_runs_end_to_end() {
         "uninstall purges the release records"
     );
     let out = rhelm(&["list", "-a", "-n", &ns]).ok();
-    assert_eq!(out.stdout, list_table(&[]), "\n{out}");
+    assert_text(&out.stdout, &list_table(&[]), &out);
 }
 
 #[test]
@@ -261,7 +259,7 @@ fn uninstall_with_keep_history_keeps_the_records_as_uninstalled() {
     install(&ns, "gb", &[]);
     upgrade(&ns, "gb", &["--set", UPGRADE_SET]);
     let out = rhelm(&["uninstall", "gb", "-n", &ns, "--keep-history"]).ok();
-    assert_eq!(out.stdout, "release \"gb\" uninstalled\n", "\n{out}");
+    assert_text(&out.stdout, "release \"gb\" uninstalled\n", &out);
     assert_gone(&ns, "deployment", "gb-guestbook");
     assert_gone(&ns, "service", "redis-master");
     let records = stored_releases(&ns, "gb");
@@ -743,7 +741,9 @@ fn list_filters_by_state_name_and_namespace() {
     assert_eq!(list(&["-n", &ns, "--failed"]), list_table(&[&b]));
     assert_eq!(list(&["-n", &ns, "--uninstalled"]), list_table(&[&c]));
     assert_eq!(list(&["-n", &ns, "--pending"]), list_table(&[]));
-    assert_eq!(list(&["-n", &ns, "--superseded"]), list_table(&[]));
+    // Superseded alone skips Helm's latest-revision filter: it lists superseded revisions.
+    let d1 = stored_revision(&ns, "delta", 1);
+    assert_eq!(list(&["-n", &ns, "--superseded"]), list_table(&[&d1]));
     assert_eq!(
         list(&["-n", &ns, "-f", "^(alpha|bravo)$"]),
         list_table(&[&a, &b])
@@ -755,7 +755,7 @@ fn list_filters_by_state_name_and_namespace() {
 
     // HELM_NAMESPACE picks the namespace like -n.
     let out = rhelm_env(&["list"], &[("HELM_NAMESPACE", other.as_str())]).ok();
-    assert_eq!(out.stdout, list_table(&[&e]));
+    assert_text(&out.stdout, &list_table(&[&e]), &out);
 
     // -A: every namespace; the rows of these two namespaces are ours.
     let out = list(&["-A"]);
@@ -792,11 +792,7 @@ fn list_filters_by_state_name_and_namespace() {
         expected
     );
     let out = rhelm(&["list", "-n", &ns, "--failed", "-o", "json"]).ok();
-    assert_eq!(
-        out.stdout,
-        list_json_line(&[&b]),
-        "compact JSON in Helm's field order"
-    );
+    assert_text(&out.stdout, &list_json_line(&[&b]), &out);
 }
 
 #[test]
@@ -818,11 +814,7 @@ fn history_max_and_output_formats() {
 
     let expected = Json::Array(records.iter().map(history_json).collect());
     let out = rhelm(&["history", "gb", "-n", &ns, "-o", "json"]).ok();
-    assert_eq!(
-        out.stdout,
-        history_json_line(&records),
-        "compact JSON in Helm's field order"
-    );
+    assert_text(&out.stdout, &history_json_line(&records), &out);
     let out = rhelm(&["history", "gb", "-n", &ns, "-o", "yaml"]).ok();
     assert_eq!(
         serde_yaml::from_str::<Json>(&out.stdout).unwrap_or_else(|e| panic!("{e}\n{out}")),
@@ -840,13 +832,13 @@ fn upgrade_install_installs_a_missing_release_then_upgrades_it() {
     let out = rhelm(&["upgrade", "--install", "gb", &chart, "-n", &ns]).ok();
     let r1 = stored_revision(&ns, "gb", 1);
     assert_eq!(r1.description(), "Install complete");
-    assert_eq!(
-        out.stdout,
-        format!(
+    assert_text(
+        &out.stdout,
+        &format!(
             "Release \"gb\" does not exist. Installing it now.\n{}",
             status_block(&r1)
         ),
-        "\n{out}"
+        &out,
     );
     let out = rhelm(&[
         "upgrade",
@@ -860,13 +852,13 @@ fn upgrade_install_installs_a_missing_release_then_upgrades_it() {
     ])
     .ok();
     let r2 = stored_revision(&ns, "gb", 2);
-    assert_eq!(
-        out.stdout,
-        format!(
+    assert_text(
+        &out.stdout,
+        &format!(
             "Release \"gb\" has been upgraded. Happy Helming!\n{}",
             status_block(&r2)
         ),
-        "\n{out}"
+        &out,
     );
 }
 
@@ -928,7 +920,7 @@ fn kubeconfig_kube_context_and_namespace_settings_choose_where_rhelm_works() {
 
     // --kube-context picks the context; its namespace is the default namespace.
     let out = rhelm_with_kubeconfig(&two_contexts, &["list", "--kube-context", "test"]).ok();
-    assert_eq!(out.stdout, expected, "\n{out}");
+    assert_text(&out.stdout, &expected, &out);
     // The current context is used without the flag (and fails: it points nowhere).
     rhelm_with_kubeconfig(&two_contexts, &["list", "-n", &ns]).fails();
     // --kubeconfig wins over $KUBECONFIG.
@@ -937,7 +929,7 @@ fn kubeconfig_kube_context_and_namespace_settings_choose_where_rhelm_works() {
         &["list", "--kubeconfig", two, "--kube-context", "test"],
     )
     .ok();
-    assert_eq!(out.stdout, expected, "\n{out}");
+    assert_text(&out.stdout, &expected, &out);
     // -n wins over the context's namespace and over HELM_NAMESPACE.
     let other = create_ns("globals-other");
     let out = rhelm_with_kubeconfig(
@@ -945,7 +937,150 @@ fn kubeconfig_kube_context_and_namespace_settings_choose_where_rhelm_works() {
         &["list", "--kube-context", "test", "-n", &other],
     )
     .ok();
-    assert_eq!(out.stdout, list_table(&[]), "\n{out}");
+    assert_text(&out.stdout, &list_table(&[]), &out);
     let out = rhelm_env(&["list", "-n", &ns], &[("HELM_NAMESPACE", other.as_str())]).ok();
-    assert_eq!(out.stdout, expected, "\n{out}");
+    assert_text(&out.stdout, &expected, &out);
+}
+
+#[test]
+fn debug_adds_values_hooks_and_manifest_to_the_status_block() {
+    let ns = create_ns("debug");
+    let out = rhelm(&[
+        "install",
+        "gb",
+        &guestbook_chart(),
+        "-n",
+        &ns,
+        "--set",
+        "replicaCount=3",
+        "--debug",
+    ])
+    .ok();
+    let r1 = stored_revision(&ns, "gb", 1);
+    // Helm's statusPrinter with debug: values (user, then computed), hooks, manifest, notes.
+    assert_in_order(
+        &out.stdout,
+        &[
+            &status_header(&r1),
+            "TEST SUITE: None\nUSER-SUPPLIED VALUES:\nreplicaCount: 3\n\nCOMPUTED VALUES:\n",
+            "replicaCount: 3\n",
+            "\nHOOKS:\n",
+            &format!("MANIFEST:\n{}\n", r1.manifest()),
+            &format!("NOTES:\n{}\n", r1.notes().trim()),
+        ],
+    );
+    assert!(
+        out.stdout
+            .ends_with(&format!("NOTES:\n{}\n", r1.notes().trim())),
+        "\n{out}"
+    );
+}
+
+#[test]
+fn services_without_protocol_install_on_kubernetes_1_20() {
+    // The 1.20 API server refuses to server-side apply a Service port without `protocol`; the
+    // IBM chart (shared/conformance/guestbook) omits it. rhelm must still install it and say
+    // what it did under --debug.
+    let ns = create_ns("no-protocol");
+    let chart = shared_dir()
+        .join("conformance/guestbook/chart")
+        .display()
+        .to_string();
+    let out = rhelm(&["install", "gb", &chart, "-n", &ns, "--debug"]).ok();
+    assert!(
+        out.stderr.contains("protocol"),
+        "--debug must mention the protocol fallback\n{out}"
+    );
+    for (kind, name) in manifest_objects(stored_revision(&ns, "gb", 1).manifest()) {
+        assert!(exists(&ns, &kind, &name), "{kind}/{name} must exist");
+    }
+    assert_eq!(
+        field(&ns, "service", "redis-master", "{.spec.ports[0].protocol}"),
+        "TCP"
+    );
+    // And upgrading it works the same way.
+    rhelm(&[
+        "upgrade",
+        "gb",
+        &chart,
+        "-n",
+        &ns,
+        "--set",
+        "service.type=NodePort",
+    ])
+    .ok();
+    assert_eq!(
+        field(&ns, "service", "gb-guestbook", "{.spec.type}"),
+        "NodePort"
+    );
+}
+
+#[test]
+fn a_field_owned_by_another_manager_is_a_conflict_until_force_conflicts() {
+    let ns = create_ns("ssa-conflict");
+    install(&ns, "gb", &[]);
+    // Another tool takes spec.replicas of the front end with server-side apply.
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: gb-guestbook\nspec:\n  replicas: 5\n";
+    kubectl_stdin(
+        &[
+            "apply",
+            "--server-side",
+            "--validate=false",
+            "--field-manager=other-tool",
+            "--force-conflicts",
+            "-n",
+            &ns,
+            "-f",
+            "-",
+        ],
+        Some(patch.as_bytes()),
+    )
+    .ok();
+    let chart = guestbook_chart();
+    let out = rhelm(&[
+        "upgrade",
+        "gb",
+        &chart,
+        "-n",
+        &ns,
+        "--set",
+        "replicaCount=3",
+    ])
+    .fails();
+    assert!(
+        out.error_line().starts_with("Error: UPGRADE FAILED: "),
+        "\n{out}"
+    );
+    for needle in ["other-tool", ".spec.replicas", "--force-conflicts"] {
+        assert!(
+            out.stderr.contains(needle),
+            "the conflict must name {needle:?}\n{out}"
+        );
+    }
+    assert_nothing_pending(&ns, "gb");
+    assert_eq!(
+        field(&ns, "deployment", "gb-guestbook", "{.spec.replicas}"),
+        "5"
+    );
+
+    rhelm(&[
+        "upgrade",
+        "gb",
+        &chart,
+        "-n",
+        &ns,
+        "--set",
+        "replicaCount=3",
+        "--force-conflicts",
+    ])
+    .ok();
+    assert_eq!(
+        field(&ns, "deployment", "gb-guestbook", "{.spec.replicas}"),
+        "3"
+    );
+    let last = stored_releases(&ns, "gb").pop().expect("records");
+    assert_eq!(
+        (last.status(), last.description()),
+        ("deployed", "Upgrade complete")
+    );
 }

@@ -39,9 +39,9 @@ fn rhelm_shows_the_history_helm_wrote_from_helms_exact_bytes() {
         ]
     );
     let out = rhelm(&["history", LAB_RELEASE, "-n", &ns]).ok();
-    assert_eq!(out.stdout, history_table(&records), "\n{out}");
+    assert_text(&out.stdout, &history_table(&records), &out);
     let out = rhelm(&["history", LAB_RELEASE, "-n", &ns, "--max", "1"]).ok();
-    assert_eq!(out.stdout, history_table(&records[2..]), "\n{out}");
+    assert_text(&out.stdout, &history_table(&records[2..]), &out);
 }
 
 #[test]
@@ -61,11 +61,7 @@ fn rhelm_prints_the_manifest_values_and_notes_helm_wrote() {
             &revision,
         ])
         .ok();
-        assert_eq!(
-            out.stdout,
-            format!("{}\n", r.manifest()),
-            "revision {revision}\n{out}"
-        );
+        assert_text(&out.stdout, &format!("{}\n", r.manifest()), &out);
         let out = rhelm(&[
             "get",
             "notes",
@@ -76,20 +72,16 @@ fn rhelm_prints_the_manifest_values_and_notes_helm_wrote() {
             &revision,
         ])
         .ok();
-        assert_eq!(
-            out.stdout,
-            format!("NOTES:\n{}\n", r.notes()),
-            "revision {revision}\n{out}"
-        );
+        assert_text(&out.stdout, &format!("NOTES:\n{}\n", r.notes()), &out);
     }
     // Without --revision: the latest record (the stuck one).
     let out = rhelm(&["get", "manifest", LAB_RELEASE, "-n", &ns]).ok();
-    assert_eq!(out.stdout, format!("{}\n", records[2].manifest()));
+    assert_text(&out.stdout, &format!("{}\n", records[2].manifest()), &out);
     let out = rhelm(&["get", "values", LAB_RELEASE, "-n", &ns, "--revision", "2"]).ok();
-    assert_eq!(
-        out.stdout,
+    assert_text(
+        &out.stdout,
         "USER-SUPPLIED VALUES:\nredis:\n  slaveEnabled: false\nservice:\n  type: NodePort\n",
-        "\n{out}"
+        &out,
     );
     let out = rhelm(&[
         "get",
@@ -102,11 +94,11 @@ fn rhelm_prints_the_manifest_values_and_notes_helm_wrote() {
         "--all",
     ])
     .ok();
-    assert_eq!(
-        out.stdout,
+    assert_text(
+        &out.stdout,
         "COMPUTED VALUES:\nimage:\n  pullPolicy: Always\n  repository: ibmcom/guestbook\n  tag: v1\nredis:\n  port: 6379\n  \
          slaveEnabled: false\nreplicaCount: 2\nservice:\n  port: 3000\n  type: NodePort\n",
-        "\n{out}"
+        &out,
     );
     let out = rhelm(&["status", LAB_RELEASE, "-n", &ns, "--revision", "2"]).ok();
     assert!(
@@ -156,7 +148,7 @@ fn rhelm_reads_records_that_are_not_gzipped() {
         history_table(&records)
     );
     let out = rhelm(&["get", "manifest", LAB_RELEASE, "-n", &ns, "--revision", "2"]).ok();
-    assert_eq!(out.stdout, format!("{}\n", records[1].manifest()));
+    assert_text(&out.stdout, &format!("{}\n", records[1].manifest()), &out);
 }
 
 #[test]
@@ -182,9 +174,10 @@ fn rollback_recovers_a_release_stuck_in_pending_rollback() {
     load_helm_fixtures(&ns, &[1, 2, 3], true);
     // No revision: the previous one of the latest (3), i.e. 2.
     let out = rhelm(&["rollback", LAB_RELEASE, "-n", &ns]).ok();
-    assert_eq!(
-        out.stdout, "Rollback was a success! Happy Helming!\n",
-        "\n{out}"
+    assert_text(
+        &out.stdout,
+        "Rollback was a success! Happy Helming!\n",
+        &out,
     );
     let records = fixture_records(&ns);
     assert_eq!(
@@ -231,12 +224,13 @@ fn rhelm_upgrades_and_rolls_back_a_release_helm_installed() {
     ])
     .ok();
     let r3 = stored_revision(&ns, LAB_RELEASE, 3);
-    assert_eq!(
-        out.stdout,
-        format!(
+    assert_text(
+        &out.stdout,
+        &format!(
             "Release \"{LAB_RELEASE}\" has been upgraded. Happy Helming!\n{}",
             status_block(&r3)
-        )
+        ),
+        &out,
     );
     assert_eq!(
         (r3.status(), r3.description()),
@@ -252,6 +246,16 @@ fn rhelm_upgrades_and_rolls_back_a_release_helm_installed() {
     assert_eq!(
         field(&ns, "service", LAB_RELEASE, "{.spec.type}"),
         "NodePort"
+    );
+    for (kind, name) in manifest_objects(r3.manifest()) {
+        assert!(
+            exists(&ns, &kind, &name),
+            "{kind}/{name} of revision 3 must exist"
+        );
+    }
+    assert!(
+        !exists(&ns, "deployment", "redis-slave"),
+        "revision 3 has no read replicas"
     );
     assert_eq!(
         field(
@@ -275,9 +279,10 @@ fn rhelm_upgrades_and_rolls_back_a_release_helm_installed() {
     // Roll back to Helm's revision 1: its stored manifest is applied again (client-side, the
     // method Helm recorded; its Services have no `protocol`).
     let out = rhelm(&["rollback", LAB_RELEASE, "1", "-n", &ns]).ok();
-    assert_eq!(
-        out.stdout, "Rollback was a success! Happy Helming!\n",
-        "\n{out}"
+    assert_text(
+        &out.stdout,
+        "Rollback was a success! Happy Helming!\n",
+        &out,
     );
     let records = fixture_records(&ns);
     let r1 = &records[0];
@@ -287,12 +292,23 @@ fn rhelm_upgrades_and_rolls_back_a_release_helm_installed() {
         (4, "deployed", "Rollback to 1")
     );
     assert_eq!(r4.manifest(), r1.manifest());
-    for (kind, name) in [("deployment", "redis-slave"), ("service", "redis-slave")] {
+    // Revision 1's objects exist again; those only revision 3 had are gone.
+    let wanted = manifest_objects(r1.manifest());
+    for (kind, name) in &wanted {
         assert!(
             exists(&ns, kind, name),
             "{kind}/{name} must exist after rolling back to Helm's revision 1"
         );
     }
+    for (kind, name) in manifest_objects(records[2].manifest()) {
+        if !wanted.contains(&(kind.clone(), name.clone())) {
+            assert_gone(&ns, &kind, &name);
+        }
+    }
+    assert!(
+        wanted.contains(&("deployment".to_string(), "redis-slave".to_string())),
+        "Helm's revision 1 has the read replicas"
+    );
     assert_eq!(
         field(&ns, "service", LAB_RELEASE, "{.spec.type}"),
         "LoadBalancer"

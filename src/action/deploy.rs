@@ -66,7 +66,11 @@ pub async fn plan(
     let current = match previous_manifest {
         Some(text) if !text.trim().is_empty() => {
             let docs = manifest::documents_from_manifest(text)?;
-            crate::kube::build_resources(docs.iter().map(|d| d.content.as_str()), discovery, namespace)?
+            crate::kube::build_resources(
+                docs.iter().map(|d| d.content.as_str()),
+                discovery,
+                namespace,
+            )?
         }
         _ => Vec::new(),
     };
@@ -126,7 +130,9 @@ pub async fn execute(
     )
     .await;
     for key in &deleted.deleted {
-        report.notes.push(format!("deleted {} {:?}", key.kind, key.name));
+        report
+            .notes
+            .push(format!("deleted {} {:?}", key.kind, key.name));
     }
     summarize_deletion(&deleted, &mut report.notes)?;
     Ok(report)

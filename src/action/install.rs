@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::deploy::{self, DeployOptions};
-use super::render::{RenderRequest, cluster_capabilities, render_chart};
 use super::lock::{self, PendingPolicy};
+use super::render::{RenderRequest, cluster_capabilities, render_chart};
 use super::{Context, Error, hooks};
 use crate::chart::Chart;
 use crate::engine::ReleaseInfo;
@@ -80,9 +80,15 @@ pub async fn install(
     }
     let mut notes = Vec::new();
     let work = install_unlocked(ctx, chart, options);
-    let mut outcome =
-        lock::with_lock(ctx, &options.name, "install", PendingPolicy::Allow, &mut notes, work)
-            .await?;
+    let mut outcome = lock::with_lock(
+        ctx,
+        &options.name,
+        "install",
+        PendingPolicy::Allow,
+        &mut notes,
+        work,
+    )
+    .await?;
     notes.append(&mut outcome.notes);
     outcome.notes = notes;
     Ok(outcome)
@@ -99,7 +105,8 @@ async fn install_unlocked(
     let mut discovery = ctx.discovery().await?;
     let mut notes: Vec<String> = Vec::new();
     if !options.skip_crds && !options.dry_run {
-        let crds = super::crds::install_crds(&ctx.client, &discovery, chart, options.timeout).await?;
+        let crds =
+            super::crds::install_crds(&ctx.client, &discovery, chart, options.timeout).await?;
         if !crds.changed.is_empty() {
             notes.extend(crds.changed.iter().map(|c| format!("created CRD {c}")));
             // Discovery must serve the new kinds before the templates are mapped.
@@ -191,7 +198,10 @@ async fn install_unlocked(
         }
         release.set_status(
             Status::PendingInstall,
-            options.description.clone().unwrap_or_else(|| "Dry run complete".into()),
+            options
+                .description
+                .clone()
+                .unwrap_or_else(|| "Dry run complete".into()),
         );
         return Ok(InstallOutcome { release, notes });
     }
@@ -200,7 +210,14 @@ async fn install_unlocked(
     let wait = options.wait || options.atomic;
     let result = async {
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut release, HookEvent::PreInstall, options.timeout).await?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut release,
+                HookEvent::PreInstall,
+                options.timeout,
+            )
+            .await?;
         }
         let report = deploy::execute(
             &ctx.client,
@@ -214,10 +231,23 @@ async fn install_unlocked(
         .await?;
         notes.extend(report.notes);
         if wait {
-            super::wait::wait_for(&ctx.client, &plan.target, options.wait_for_jobs, options.timeout).await?;
+            super::wait::wait_for(
+                &ctx.client,
+                &plan.target,
+                options.wait_for_jobs,
+                options.timeout,
+            )
+            .await?;
         }
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut release, HookEvent::PostInstall, options.timeout).await?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut release,
+                HookEvent::PostInstall,
+                options.timeout,
+            )
+            .await?;
         }
         Ok::<(), Error>(())
     }
@@ -227,7 +257,10 @@ async fn install_unlocked(
         Ok(()) => {
             release.set_status(
                 Status::Deployed,
-                options.description.clone().unwrap_or_else(|| "Install complete".into()),
+                options
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| "Install complete".into()),
             );
             ctx.storage.update(&release).await?;
             Ok(InstallOutcome { release, notes })

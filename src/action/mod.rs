@@ -57,7 +57,7 @@ pub enum Error {
     })]
     Interrupted(lock::Interruption),
     /// Install of a name that has history.
-    #[error("cannot re-use a name that is still in use")]
+    #[error("cannot reuse a name that is still in use")]
     NameInUse,
     /// A release name breaking Helm's rule.
     #[error("{0}")]
@@ -66,7 +66,9 @@ pub enum Error {
     #[error("release has no {0} version")]
     NoSuchRevision(u32),
     /// Library charts only provide definitions.
-    #[error("validation: chart.metadata.type must be application, library charts are not installable")]
+    #[error(
+        "validation: chart.metadata.type must be application, library charts are not installable"
+    )]
     LibraryChart,
     /// A bad `--timeout` or similar option.
     #[error("{0}")]
@@ -101,6 +103,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// Advice for the user beyond Helm's message (printed on a `hint:` line).
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Error::Kube(error) => error.hint(),
+            Error::Pending => Some(
+                "wait for the other operation to finish; if it died, its pending revision blocks the release",
+            ),
+            _ => None,
+        }
+    }
+
     /// Storage's "not found" errors map to Helm's `release: not found`.
     fn from_lookup(error: crate::storage::Error) -> Self {
         match error {

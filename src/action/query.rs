@@ -10,7 +10,11 @@ use crate::release::{Release, Status};
 /// The revisions of `name`, oldest first, at most the newest `max`.
 pub async fn history(ctx: &Context, name: &str, max: usize) -> Result<Vec<Release>, Error> {
     super::names::validate_release_name(name).map_err(Error::InvalidName)?;
-    let mut revisions = ctx.storage.history(name).await.map_err(Error::from_lookup)?;
+    let mut revisions = ctx
+        .storage
+        .history(name)
+        .await
+        .map_err(Error::from_lookup)?;
     if revisions.is_empty() {
         return Err(Error::ReleaseNotFound);
     }
@@ -36,7 +40,10 @@ pub async fn get(ctx: &Context, name: &str, revision: Option<u32>) -> Result<Rel
 /// defaults coalesced with them (Helm's `--all`).
 pub fn release_values(release: &Release, all: bool) -> Result<Map<String, Value>, Error> {
     if all {
-        Ok(crate::chart::coalesce_values(&release.chart, &release.config)?)
+        Ok(crate::chart::coalesce_values(
+            &release.chart,
+            &release.config,
+        )?)
     } else {
         Ok(release.config.clone())
     }
@@ -66,9 +73,10 @@ pub struct ListOptions {
 /// The newest revision of each release whose status is selected, sorted and paged.
 pub async fn list(ctx: &Context, options: &ListOptions) -> Result<Vec<Release>, Error> {
     let filter = match &options.filter {
-        Some(pattern) => Some(Regex::new(pattern).map_err(|e| {
-            Error::InvalidOption(format!("invalid --filter {pattern:?}: {e}"))
-        })?),
+        Some(pattern) => Some(
+            Regex::new(pattern)
+                .map_err(|e| Error::InvalidOption(format!("invalid --filter {pattern:?}: {e}")))?,
+        ),
         None => None,
     };
     let states: Vec<Status> = if options.states.is_empty() {
@@ -81,12 +89,28 @@ pub async fn list(ctx: &Context, options: &ListOptions) -> Result<Vec<Release>, 
     } else {
         ctx.storage.clone()
     };
-    let mut releases = storage
-        .list_releases(|info| {
-            (options.all || states.contains(&info.status))
-                && filter.as_ref().is_none_or(|re| re.is_match(&info.name))
-        })
-        .await?;
+    let name_matches = |name: &str| filter.as_ref().is_none_or(|re| re.is_match(name));
+    let mut releases = if !options.all && states == [Status::Superseded] {
+        // Superseded revisions are never the latest: Helm lists every one of them.
+        let selector = crate::storage::Labels::from([
+            ("owner".to_string(), "helm".to_string()),
+            (
+                "status".to_string(),
+                Status::Superseded.as_str().to_string(),
+            ),
+        ]);
+        let mut all = storage.query(&selector).await?;
+        all.retain(|r| name_matches(&r.name));
+        all
+    } else {
+        // Helm filters by state only after keeping the latest revision of each release,
+        // so a release whose last revision is pending is not shown as deployed.
+        let mut latest = storage
+            .list_releases(|info| name_matches(&info.name))
+            .await?;
+        latest.retain(|r| options.all || states.contains(&r.info.status));
+        latest
+    };
     if options.by_date {
         releases.sort_by_key(|r| r.info.last_deployed);
     } else {

@@ -49,6 +49,7 @@ pub fn render_chart(
     user_values: &Map<String, Value>,
     request: RenderRequest<'_>,
 ) -> Result<Rendered, Error> {
+    crate::chart::check_dependencies(chart)?;
     let mut chart = chart.clone();
     crate::chart::process_dependencies(&mut chart, user_values)?;
     let values = crate::chart::to_render_values(&chart, user_values)?;
@@ -63,11 +64,9 @@ pub fn render_chart(
         capabilities: request.capabilities,
         lookup: lookup.as_ref().map(|l| l as &(dyn Lookup + Sync)),
     };
-    let files = match Handle::try_current() {
-        // The engine runs on its own thread; keep this runtime worker free meanwhile.
-        Ok(_) => tokio::task::block_in_place(|| engine::render(&chart, &values, &options))?,
-        Err(_) => engine::render(&chart, &values, &options)?,
-    };
+    // The engine renders on its own thread; `lookup` drives its requests from there with
+    // the runtime handle, whose worker threads (not the caller's) run the I/O.
+    let files = engine::render(&chart, &values, &options)?;
     let sorted = manifest::sort_manifests(&files, KindOrder::Install)?;
     let notes = manifest::collect_notes(&files, &chart.metadata.name, false, false);
     Ok(Rendered {

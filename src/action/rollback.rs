@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use super::deploy::{self, DeployOptions};
-use super::upgrade::ServerSidePolicy;
 use super::lock::{self, PendingPolicy};
+use super::upgrade::ServerSidePolicy;
 use super::{Context, Error, hooks};
 use crate::kube::{Adoption, ApplyMethod, OwnershipPolicy};
 use crate::release::manifest::{self, KindOrder};
@@ -68,7 +68,8 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
     };
     let mut notes = Vec::new();
     let work = rollback_unlocked(ctx, options);
-    let mut outcome = lock::with_lock(ctx, &options.name, "rollback", policy, &mut notes, work).await?;
+    let mut outcome =
+        lock::with_lock(ctx, &options.name, "rollback", policy, &mut notes, work).await?;
     notes.append(&mut outcome.notes);
     outcome.notes = notes;
     Ok(outcome)
@@ -84,6 +85,8 @@ pub(crate) async fn rollback_unlocked(
         .last(&options.name)
         .await
         .map_err(Error::from_lookup)?;
+    // Helm's rollback does not refuse a pending last revision: it is how a release stuck
+    // in pending-* is recovered.
     let target_revision = options
         .revision
         .filter(|r| *r > 0)
@@ -160,11 +163,17 @@ pub(crate) async fn rollback_unlocked(
         });
     }
 
-    prune_before_create(ctx, &options.name, options.history_max, &mut notes).await;
-    ctx.storage.create(&rolled).await?;
+    create_revision(ctx, &rolled, options.history_max, &mut notes).await?;
     let result = async {
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut rolled, HookEvent::PreRollback, options.timeout).await?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut rolled,
+                HookEvent::PreRollback,
+                options.timeout,
+            )
+            .await?;
         }
         let report = deploy::execute(
             &ctx.client,
@@ -178,10 +187,23 @@ pub(crate) async fn rollback_unlocked(
         .await?;
         notes.extend(report.notes);
         if options.wait {
-            super::wait::wait_for(&ctx.client, &plan.target, options.wait_for_jobs, options.timeout).await?;
+            super::wait::wait_for(
+                &ctx.client,
+                &plan.target,
+                options.wait_for_jobs,
+                options.timeout,
+            )
+            .await?;
         }
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut rolled, HookEvent::PostRollback, options.timeout).await?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut rolled,
+                HookEvent::PostRollback,
+                options.timeout,
+            )
+            .await?;
         }
         Ok::<(), Error>(())
     }
@@ -204,7 +226,6 @@ pub(crate) async fn rollback_unlocked(
             // revision keeps its status, as in Helm's `performRollback`.
             rolled.set_status(Status::Deployed, format!("Rollback to {target_revision}"));
             ctx.storage.update(&rolled).await?;
-            prune(ctx, &options.name, options.history_max, &mut notes).await;
             Ok(RollbackOutcome {
                 release: rolled,
                 notes,
@@ -229,30 +250,23 @@ pub(crate) async fn rollback_unlocked(
     }
 }
 
-/// Helm's `--history-max` on every new record (`storage.Create`): before writing a revision,
-/// keep at most `max - 1` older ones (never the last deployed). A failed prune is a note.
-pub(crate) async fn prune_before_create(
+/// Records a new revision after applying `--history-max` as Helm's storage does on every
+/// create: the oldest revisions go until `max - 1` remain (never the last deployed one).
+/// A failed prune is only a note, as in Helm.
+pub(crate) async fn create_revision(
     ctx: &Context,
-    name: &str,
+    release: &Release,
     max: usize,
     notes: &mut Vec<String>,
-) {
-    if max == 0 {
-        return;
+) -> Result<(), Error> {
+    if max > 0 {
+        prune(ctx, &release.name, max - 1, notes).await;
     }
-    match ctx.storage.prune_history(name, max - 1).await {
-        Ok(pruned) if !pruned.is_empty() => notes.push(format!("pruned revisions {pruned:?}")),
-        Ok(_) => {}
-        Err(error) => notes.push(format!("pruning history of {name:?}: {error}")),
-    }
+    ctx.storage.create(release).await?;
+    Ok(())
 }
 
-/// Applies `--history-max` after a successful write; a failed prune is only a note, as in
-/// Helm, since the new revision is already recorded.
-pub(crate) async fn prune(ctx: &Context, name: &str, max: usize, notes: &mut Vec<String>) {
-    if max == 0 {
-        return;
-    }
+async fn prune(ctx: &Context, name: &str, max: usize, notes: &mut Vec<String>) {
     match ctx.storage.prune_history(name, max).await {
         Ok(pruned) if !pruned.is_empty() => notes.push(format!("pruned revisions {pruned:?}")),
         Ok(_) => {}

@@ -110,9 +110,11 @@ pub fn template(chart: &Chart, options: &TemplateOptions) -> Result<String, Erro
         }
     }
     if options.show_only.is_empty() {
-        out.push_str(&manifest::template_output(&rendered.manifest, &rendered.hooks, |h| {
-            options.include_hooks && !(options.skip_tests && h.fires_on(HookEvent::Test))
-        }));
+        out.push_str(&manifest::template_output(
+            &rendered.manifest,
+            &rendered.hooks,
+            |h| options.include_hooks && !(options.skip_tests && h.fires_on(HookEvent::Test)),
+        ));
         return Ok(out);
     }
     // --show-only: only documents and hooks from the named templates, framed alike.
@@ -135,7 +137,10 @@ pub fn template(chart: &Chart, options: &TemplateOptions) -> Result<String, Erro
     }
     out.push_str(&manifest::frame_documents(&documents));
     for hook in &hooks {
-        out.push_str(&format!("---\n# Source: {}\n{}\n", hook.path, hook.manifest));
+        out.push_str(&format!(
+            "---\n# Source: {}\n{}\n",
+            hook.path, hook.manifest
+        ));
     }
     Ok(out)
 }

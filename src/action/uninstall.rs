@@ -37,7 +37,10 @@ pub struct UninstallOutcome {
 
 /// Uninstalls release `options.name`, holding the release lock (see [`super::lock`])
 /// unless it is a dry run.
-pub async fn uninstall(ctx: &Context, options: &UninstallOptions) -> Result<UninstallOutcome, Error> {
+pub async fn uninstall(
+    ctx: &Context,
+    options: &UninstallOptions,
+) -> Result<UninstallOutcome, Error> {
     super::names::validate_release_name(&options.name).map_err(Error::InvalidName)?;
     if options.dry_run {
         return uninstall_unlocked(ctx, options).await;
@@ -49,9 +52,15 @@ pub async fn uninstall(ctx: &Context, options: &UninstallOptions) -> Result<Unin
         .map_err(Error::from_lookup)?;
     let mut notes = Vec::new();
     let work = uninstall_unlocked(ctx, options);
-    let mut outcome =
-        lock::with_lock(ctx, &options.name, "uninstall", PendingPolicy::Allow, &mut notes, work)
-            .await?;
+    let mut outcome = lock::with_lock(
+        ctx,
+        &options.name,
+        "uninstall",
+        PendingPolicy::Allow,
+        &mut notes,
+        work,
+    )
+    .await?;
     notes.append(&mut outcome.notes);
     outcome.notes = notes;
     Ok(outcome)
@@ -88,22 +97,44 @@ pub(crate) async fn uninstall_unlocked(
         });
     }
 
-    last.set_status(Status::Uninstalling, "Deletion in progress (or silently failed)");
+    last.set_status(
+        Status::Uninstalling,
+        "Deletion in progress (or silently failed)",
+    );
     last.info.deleted = Some(Timestamp::now());
     ctx.storage.update(&last).await?;
 
     let discovery = ctx.discovery().await?;
     if options.run_hooks {
-        hooks::run_hooks(&ctx.client, &discovery, &mut last, HookEvent::PreDelete, options.timeout).await?;
+        hooks::run_hooks(
+            &ctx.client,
+            &discovery,
+            &mut last,
+            HookEvent::PreDelete,
+            options.timeout,
+        )
+        .await?;
     }
-    let report =
-        deploy::delete_manifest(&ctx.client, &discovery, &last.namespace, &last.manifest, false)
-            .await?;
+    let report = deploy::delete_manifest(
+        &ctx.client,
+        &discovery,
+        &last.namespace,
+        &last.manifest,
+        false,
+    )
+    .await?;
     if options.wait {
         super::wait::wait_deleted(ctx, &discovery, &last.manifest, options.timeout).await?;
     }
     if options.run_hooks {
-        hooks::run_hooks(&ctx.client, &discovery, &mut last, HookEvent::PostDelete, options.timeout).await?;
+        hooks::run_hooks(
+            &ctx.client,
+            &discovery,
+            &mut last,
+            HookEvent::PostDelete,
+            options.timeout,
+        )
+        .await?;
     }
     last.set_status(
         Status::Uninstalled,

@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::deploy::{self, DeployOptions};
-use super::render::{RenderRequest, cluster_capabilities, render_chart};
 use super::lock::{self, PendingPolicy};
+use super::render::{RenderRequest, cluster_capabilities, render_chart};
 use super::{Context, Error, hooks};
 use crate::chart::Chart;
 use crate::engine::ReleaseInfo;
@@ -123,7 +123,8 @@ pub async fn upgrade(
     };
     let mut notes = Vec::new();
     let work = upgrade_unlocked(ctx, chart, options);
-    let mut outcome = lock::with_lock(ctx, &options.name, "upgrade", policy, &mut notes, work).await?;
+    let mut outcome =
+        lock::with_lock(ctx, &options.name, "upgrade", policy, &mut notes, work).await?;
     notes.append(&mut outcome.notes);
     outcome.notes = notes;
     Ok(outcome)
@@ -167,7 +168,8 @@ async fn upgrade_unlocked(
     };
 
     let mut chart = chart.clone();
-    let values = merge_previous_values(&mut chart, &current, &options.values, options.values_policy)?;
+    let values =
+        merge_previous_values(&mut chart, &current, &options.values, options.values_policy)?;
     let revision = last.revision + 1;
     let mut discovery = ctx.discovery().await?;
     let mut notes = Vec::new();
@@ -175,7 +177,11 @@ async fn upgrade_unlocked(
         let crds =
             super::crds::upgrade_crds(&ctx.client, &discovery, &chart, options.timeout).await?;
         if !crds.changed.is_empty() {
-            notes.extend(crds.changed.iter().map(|c| format!("applied changed CRD {c}")));
+            notes.extend(
+                crds.changed
+                    .iter()
+                    .map(|c| format!("applied changed CRD {c}")),
+            );
             discovery = super::crds::rediscover(&ctx.client, &crds, options.timeout).await?;
         }
     }
@@ -263,14 +269,19 @@ async fn upgrade_unlocked(
         });
     }
 
-    super::rollback::prune_before_create(ctx, &options.name, options.history_max, &mut notes).await;
-    ctx.storage.create(&upgraded).await?;
+    super::rollback::create_revision(ctx, &upgraded, options.history_max, &mut notes).await?;
     let wait = options.wait || options.atomic;
     let result = async {
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut upgraded, HookEvent::PreUpgrade, options.timeout)
-                .await
-                .map_err(|e| Error::Hook(format!("pre-upgrade hooks failed: {e}")))?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut upgraded,
+                HookEvent::PreUpgrade,
+                options.timeout,
+            )
+            .await
+            .map_err(|e| Error::Hook(format!("pre-upgrade hooks failed: {e}")))?;
         }
         let report = deploy::execute(
             &ctx.client,
@@ -284,12 +295,24 @@ async fn upgrade_unlocked(
         .await?;
         notes.extend(report.notes);
         if wait {
-            super::wait::wait_for(&ctx.client, &plan.target, options.wait_for_jobs, options.timeout).await?;
+            super::wait::wait_for(
+                &ctx.client,
+                &plan.target,
+                options.wait_for_jobs,
+                options.timeout,
+            )
+            .await?;
         }
         if options.run_hooks {
-            hooks::run_hooks(&ctx.client, &discovery, &mut upgraded, HookEvent::PostUpgrade, options.timeout)
-                .await
-                .map_err(|e| Error::Hook(format!("post-upgrade hooks failed: {e}")))?;
+            hooks::run_hooks(
+                &ctx.client,
+                &discovery,
+                &mut upgraded,
+                HookEvent::PostUpgrade,
+                options.timeout,
+            )
+            .await
+            .map_err(|e| Error::Hook(format!("post-upgrade hooks failed: {e}")))?;
         }
         Ok::<(), Error>(())
     }
@@ -301,10 +324,12 @@ async fn upgrade_unlocked(
             ctx.storage.update(&current).await?;
             upgraded.set_status(
                 Status::Deployed,
-                options.description.clone().unwrap_or_else(|| "Upgrade complete".into()),
+                options
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| "Upgrade complete".into()),
             );
             ctx.storage.update(&upgraded).await?;
-            super::rollback::prune(ctx, &options.name, options.history_max, &mut notes).await;
             Ok(UpgradeOutcome {
                 release: upgraded,
                 notes,
@@ -331,7 +356,11 @@ async fn upgrade_unlocked(
 
 /// `--cleanup-on-fail`: deletes the objects that are new in this revision (absent from the
 /// previous manifest). Best effort: failures become notes.
-pub(crate) async fn cleanup_created(ctx: &Context, plan: &deploy::DeployPlan, notes: &mut Vec<String>) {
+pub(crate) async fn cleanup_created(
+    ctx: &Context,
+    plan: &deploy::DeployPlan,
+    notes: &mut Vec<String>,
+) {
     let previous: std::collections::HashSet<_> = plan.current.iter().map(|r| r.key()).collect();
     let created: Vec<_> = plan
         .target
@@ -342,10 +371,17 @@ pub(crate) async fn cleanup_created(ctx: &Context, plan: &deploy::DeployPlan, no
     if created.is_empty() {
         return;
     }
-    let report =
-        crate::kube::delete(&ctx.client, &created, &crate::kube::DeleteOptions::default()).await;
+    let report = crate::kube::delete(
+        &ctx.client,
+        &created,
+        &crate::kube::DeleteOptions::default(),
+    )
+    .await;
     for key in &report.deleted {
-        notes.push(format!("cleanup-on-fail: deleted {} {:?}", key.kind, key.name));
+        notes.push(format!(
+            "cleanup-on-fail: deleted {} {:?}",
+            key.kind, key.name
+        ));
     }
     for failure in &report.failed {
         notes.push(format!(

@@ -15,6 +15,7 @@ pub mod model;
 pub mod package;
 pub mod schema;
 pub mod validate;
+pub mod vendor;
 
 pub use coalesce::{
     coalesce_tables, coalesce_values, coalesce_values_with_warnings, merge_tables, merge_values,
@@ -27,6 +28,10 @@ pub use dependencies::{
 pub use loader::{load_archive, load_chart, load_dir, load_files};
 pub use model::{Chart, ChartFile, Dependency, Maintainer, Metadata};
 pub use package::{archive_chart, package_chart};
+pub use vendor::{
+    DependencyStatus, Lock, build_dependencies, hash_requirements, list_dependencies,
+    update_dependencies,
+};
 
 /// Why a chart could not be loaded or prepared for rendering.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +93,9 @@ pub enum Error {
     /// `Chart.yaml` names dependencies that are not in `charts/`.
     #[error("found in Chart.yaml, but missing in charts/ directory: {0}")]
     MissingDependencies(String),
+    /// `dependency update/build` could not resolve or vendor a dependency.
+    #[error("{0}")]
+    Vendor(String),
     /// Values could not be coalesced (Helm's `type mismatch on …`).
     #[error("{0}")]
     Values(String),

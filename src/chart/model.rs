@@ -17,7 +17,11 @@ pub struct Chart {
     #[serde(default, deserialize_with = "null_as_default")]
     pub templates: Vec<ChartFile>,
     /// Parsed `values.yaml` (numbers from YAML are `f64`, as in Helm).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(
+        default,
+        serialize_with = "crate::values::go_json::serialize",
+        deserialize_with = "crate::values::go_json::deserialize"
+    )]
     pub values: Map<String, Value>,
     /// Raw `values.schema.json`, if any (Helm serializes `[]byte` as base64).
     #[serde(default, with = "base64_opt")]

@@ -21,7 +21,8 @@ pub fn validate_metadata(md: &mut Metadata) -> Result<(), String> {
     if md.name.is_empty() {
         return Err("chart.metadata.name is required".into());
     }
-    if md.name.contains('/') || md.name.contains('\\') || md.name == "." || md.name == ".." {
+    // Helm: the name must equal its own `filepath.Base`, i.e. hold no `/`.
+    if md.name.contains('/') {
         return Err(format!("chart.metadata.name {:?} is invalid", md.name));
     }
     if md.version.is_empty() {
@@ -176,6 +177,14 @@ mod tests {
         );
         assert!(validate_metadata(&mut md("a", "v1.2")).is_ok());
         assert!(validate_metadata(&mut md("a", "1.2.3-rc.1+build.5")).is_ok());
+    }
+
+    #[test]
+    fn a_name_with_a_slash_is_invalid() {
+        assert_eq!(
+            validate_metadata(&mut md("a/b", "1.0.0")).unwrap_err(),
+            "chart.metadata.name \"a/b\" is invalid"
+        );
     }
 
     #[test]

@@ -240,6 +240,7 @@ pub enum DryRun {
 #[derive(Debug, Args)]
 pub struct InstallArgs {
     /// release name
+    #[arg(allow_hyphen_values = true)]
     pub name: String,
     /// chart path (a directory or a packaged .tgz)
     pub chart: Option<PathBuf>,

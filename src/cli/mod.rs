@@ -22,8 +22,8 @@ use crate::action::{Context, Settings};
 use crate::release::Status;
 use crate::values::ValueSources;
 use args::{
-    ApplyArgs, Cli, Command, DiffCommand, DiffOutputArgs, DryRun, GetCommand, GlobalArgs, InstallArgs, ListArgs, ServerSide,
-    TemplateArgs, UpgradeArgs, ValuesArgs,
+    ApplyArgs, Cli, Command, DiffCommand, DiffOutputArgs, DryRun, GetCommand, GlobalArgs,
+    InstallArgs, ListArgs, ServerSide, TemplateArgs, UpgradeArgs, ValuesArgs,
 };
 use printer::Printer;
 
@@ -91,9 +91,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     }
                     Err(crate::action::Error::ReleaseNotFound) if a.ignore_not_found => {}
                     Err(error) => {
-                        return Err(anyhow!(
-                            "uninstall: Release not loaded: {name}: {error}"
-                        ));
+                        return Err(anyhow!("uninstall: Release not loaded: {name}: {error}"));
                     }
                 }
             }
@@ -107,7 +105,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             let filter = TestFilter::parse(&a.filter)?;
             let ctx = connect(&cli.global).await?;
             let outcome = run_tests(&ctx, &a.name, &filter, timeout(&a.timeout)?, a.logs).await?;
-            report::status(&printer, &outcome.release, args::OutputFormat::Table, a.hide_notes, false)?;
+            report::status(
+                &printer,
+                &outcome.release,
+                args::OutputFormat::Table,
+                a.hide_notes,
+                false,
+            )?;
             for (pod, text) in &outcome.logs {
                 printer.out(&format!("POD LOGS: {pod}\n{text}\n"))?;
             }
@@ -145,7 +149,8 @@ async fn connect(global: &GlobalArgs) -> Result<Context> {
 }
 
 fn timeout(text: &str) -> Result<std::time::Duration> {
-    parse_go_duration(text).map_err(|e| anyhow!("invalid argument {text:?} for \"--timeout\" flag: {e}"))
+    parse_go_duration(text)
+        .map_err(|e| anyhow!("invalid argument {text:?} for \"--timeout\" flag: {e}"))
 }
 
 fn server_side_policy(flag: ServerSide) -> ServerSidePolicy {
@@ -168,6 +173,9 @@ fn value_sources(values: &ValuesArgs) -> ValueSources {
 }
 
 fn load_chart(path: &std::path::Path) -> Result<crate::chart::Chart> {
+    if !path.exists() {
+        return Err(anyhow!("path {:?} not found", path.display().to_string()));
+    }
     Ok(crate::chart::load_chart(path)?)
 }
 
@@ -176,7 +184,10 @@ fn user_values(values: &ValuesArgs) -> Result<serde_json::Map<String, serde_json
 }
 
 fn is_dry_run(apply: &ApplyArgs) -> bool {
-    matches!(apply.dry_run, Some(DryRun::Client | DryRun::Server | DryRun::None))
+    matches!(
+        apply.dry_run,
+        Some(DryRun::Client | DryRun::Server | DryRun::None)
+    )
 }
 
 async fn run_install(global: &GlobalArgs, a: InstallArgs, printer: Printer) -> Result<()> {
@@ -211,7 +222,13 @@ async fn run_install(global: &GlobalArgs, a: InstallArgs, printer: Printer) -> R
     .await
     .map_err(|e| e.context("INSTALLATION FAILED"))?;
     report::debug_notes(&printer, &result.notes);
-    report::status(&printer, &result.release, a.output, a.hide_notes, true)
+    report::status(
+        &printer,
+        &result.release,
+        a.output,
+        a.hide_notes,
+        printer.debug,
+    )
 }
 
 async fn run_upgrade(global: &GlobalArgs, a: UpgradeArgs, printer: Printer) -> Result<()> {
@@ -222,9 +239,9 @@ async fn run_upgrade(global: &GlobalArgs, a: UpgradeArgs, printer: Printer) -> R
         // Helm: install when there is no history, or the last revision is uninstalled.
         let missing = match ctx.storage.last(&a.name).await {
             Ok(last) => last.info.status == Status::Uninstalled,
-            Err(crate::storage::Error::NotFound { .. } | crate::storage::Error::NoRevision { .. }) => {
-                true
-            }
+            Err(
+                crate::storage::Error::NotFound { .. } | crate::storage::Error::NoRevision { .. },
+            ) => true,
             Err(other) => return Err(other.into()),
         };
         if missing {
@@ -294,7 +311,13 @@ async fn run_upgrade(global: &GlobalArgs, a: UpgradeArgs, printer: Printer) -> R
             a.name
         ))?;
     }
-    report::status(&printer, &result.release, a.output, a.hide_notes, true)
+    report::status(
+        &printer,
+        &result.release,
+        a.output,
+        a.hide_notes,
+        printer.debug,
+    )
 }
 
 async fn run_list(global: &GlobalArgs, a: ListArgs, printer: Printer) -> Result<()> {
@@ -338,7 +361,8 @@ async fn run_get(global: &GlobalArgs, get: GetCommand, printer: Printer) -> Resu
     match get {
         GetCommand::Manifest(a) => {
             let release = query::get(&ctx, &a.name, a.revision).await?;
-            printer.out(&release.manifest)?;
+            // Helm prints the manifest with Println: one more newline.
+            printer.out(&format!("{}\n", release.manifest))?;
         }
         GetCommand::Notes(a) => {
             let release = query::get(&ctx, &a.name, a.revision).await?;
@@ -485,7 +509,11 @@ fn print_diff(
             use std::io::IsTerminal;
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let mut text = String::new();
-            for object in report.objects.iter().filter(|o| o.change != Change::Unchanged) {
+            for object in report
+                .objects
+                .iter()
+                .filter(|o| o.change != Change::Unchanged)
+            {
                 let verb = match object.change {
                     Change::Create => "will be created",
                     Change::Update => "will be changed",

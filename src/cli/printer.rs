@@ -6,9 +6,9 @@
 
 use std::io::{self, Write};
 
-use chrono::{DateTime, Local, TimeZone};
 #[cfg(test)]
 use chrono::Utc;
+use chrono::{DateTime, Local, TimeZone};
 
 /// A table in Helm's (uitable's) layout: every cell right-padded with spaces to its
 /// column's width, cells joined by a tab, rows by a newline.
@@ -104,7 +104,10 @@ impl Printer {
     /// Writes a result to stdout. A closed pipe (`rhelm history x | head -1`) is not an error.
     pub fn out(&self, text: &str) -> io::Result<()> {
         let mut stdout = io::stdout().lock();
-        match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        match stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush())
+        {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other,
         }
@@ -131,6 +134,19 @@ impl Printer {
 /// Prints an error the way Helm does: `Error: <message>` on stderr.
 pub fn print_error(error: &anyhow::Error) {
     eprintln!("Error: {}", error_text(error));
+    // Our advice goes on its own line, after Helm's exact text.
+    let hint = error.chain().find_map(|cause| {
+        if let Some(action) = cause.downcast_ref::<crate::action::Error>() {
+            action.hint()
+        } else {
+            cause
+                .downcast_ref::<crate::kube::Error>()
+                .and_then(crate::kube::Error::hint)
+        }
+    });
+    if let Some(hint) = hint {
+        eprintln!("hint: {hint}");
+    }
 }
 
 /// The error chain joined by `: `, skipping causes whose text a previous message already

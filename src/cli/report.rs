@@ -33,7 +33,12 @@ pub fn yaml_text(value: &Value) -> Result<String> {
     Ok(format!("{text}\n"))
 }
 
-fn write_structured<T: Serialize>(printer: &Printer, format: OutputFormat, value: &T, table: String) -> Result<()> {
+fn write_structured<T: Serialize>(
+    printer: &Printer,
+    format: OutputFormat,
+    value: &T,
+    table: String,
+) -> Result<()> {
     let text = match format {
         OutputFormat::Table => table,
         OutputFormat::Json => format!("{}\n", serde_json::to_string(value)?),
@@ -49,13 +54,10 @@ pub fn status(
     release: &Release,
     format: OutputFormat,
     hide_notes: bool,
-    _after_change: bool,
+    debug: bool,
 ) -> Result<()> {
-    let mut json = serde_json::to_value(release)?;
-    if let Value::Object(map) = &mut json {
-        // Helm strips the chart from status output.
-        map.remove("chart");
-    }
+    // Helm strips the chart from status output; the rest keeps the record's field order.
+    let json = ReleaseWithoutChart::from(release);
     let mut out = String::new();
     out.push_str(&format!("NAME: {}\n", release.name));
     if let Some(time) = &release.info.last_deployed {
@@ -74,7 +76,9 @@ pub fn status(
         out.push_str("TEST SUITE: None\n");
     } else {
         for hook in tests {
-            let (Some(started), completed) = (&hook.last_run.started_at, &hook.last_run.completed_at) else {
+            let (Some(started), completed) =
+                (&hook.last_run.started_at, &hook.last_run.completed_at)
+            else {
                 continue;
             };
             out.push_str(&format!("TEST SUITE:     {}\n", hook.name));
@@ -85,14 +89,34 @@ pub fn status(
             ));
             out.push_str(&format!(
                 "Phase:          {}\n",
-                hook.last_run.phase.map(|p| format!("{p:?}")).unwrap_or_default()
+                hook.last_run
+                    .phase
+                    .map(|p| format!("{p:?}"))
+                    .unwrap_or_default()
             ));
         }
     }
-    if release.info.description.eq_ignore_ascii_case("Dry run complete") {
+    if debug {
+        out.push_str("USER-SUPPLIED VALUES:\n");
+        out.push_str(&values_yaml(&release.config)?);
+        out.push('\n');
+        out.push_str("COMPUTED VALUES:\n");
+        let computed = crate::chart::coalesce_values(&release.chart, &release.config)?;
+        out.push_str(&values_yaml(&computed)?);
+        out.push('\n');
+    }
+    if debug
+        || release
+            .info
+            .description
+            .eq_ignore_ascii_case("Dry run complete")
+    {
         out.push_str("HOOKS:\n");
         for hook in &release.hooks {
-            out.push_str(&format!("---\n# Source: {}\n{}\n", hook.path, hook.manifest));
+            out.push_str(&format!(
+                "---\n# Source: {}\n{}\n",
+                hook.path, hook.manifest
+            ));
         }
         out.push_str(&format!("MANIFEST:\n{}\n", release.manifest));
     }
@@ -114,10 +138,21 @@ struct HistoryRow {
 
 /// `history`: Helm's table, or rows as JSON/YAML.
 pub fn history(printer: &Printer, revisions: &[Release], format: OutputFormat) -> Result<()> {
-    let mut table = Table::with_header(&["REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION", "DESCRIPTION"]);
+    let mut table = Table::with_header(&[
+        "REVISION",
+        "UPDATED",
+        "STATUS",
+        "CHART",
+        "APP VERSION",
+        "DESCRIPTION",
+    ]);
     let mut rows = Vec::new();
     for r in revisions {
-        let updated = r.info.last_deployed.map(|t| format_ansic(&t.0)).unwrap_or_default();
+        let updated = r
+            .info
+            .last_deployed
+            .map(|t| format_ansic(&t.0))
+            .unwrap_or_default();
         table.row(vec![
             r.revision.to_string(),
             updated,
@@ -128,7 +163,11 @@ pub fn history(printer: &Printer, revisions: &[Release], format: OutputFormat) -
         ]);
         rows.push(HistoryRow {
             revision: r.revision,
-            updated: r.info.last_deployed.map(|t| t.to_string()).unwrap_or_default(),
+            updated: r
+                .info
+                .last_deployed
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
             status: r.info.status.as_str().to_string(),
             chart: chart_name(r),
             app_version: r.chart.metadata.app_version.clone(),
@@ -181,7 +220,15 @@ pub fn list(
     let mut table = if no_headers {
         Table::new()
     } else {
-        Table::with_header(&["NAME", "NAMESPACE", "REVISION", "UPDATED", "STATUS", "CHART", "APP VERSION"])
+        Table::with_header(&[
+            "NAME",
+            "NAMESPACE",
+            "REVISION",
+            "UPDATED",
+            "STATUS",
+            "CHART",
+            "APP VERSION",
+        ])
     };
     for r in &rows {
         table.row(vec![
@@ -197,11 +244,55 @@ pub fn list(
     write_structured(printer, format, &rows, table.render())
 }
 
+/// A release as `status -o json|yaml` prints it: the stored record without its chart.
+#[derive(Serialize)]
+struct ReleaseWithoutChart<'a> {
+    name: &'a str,
+    info: &'a crate::release::Info,
+    #[serde(
+        skip_serializing_if = "Map::is_empty",
+        serialize_with = "crate::values::go_json::serialize"
+    )]
+    config: &'a Map<String, Value>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    manifest: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    hooks: &'a [crate::release::Hook],
+    version: u32,
+    namespace: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    apply_method: Option<crate::release::ApplyMethod>,
+}
+
+impl<'a> From<&'a Release> for ReleaseWithoutChart<'a> {
+    fn from(r: &'a Release) -> Self {
+        ReleaseWithoutChart {
+            name: &r.name,
+            info: &r.info,
+            config: &r.config,
+            manifest: &r.manifest,
+            hooks: &r.hooks,
+            version: r.revision,
+            namespace: &r.namespace,
+            apply_method: r.apply_method,
+        }
+    }
+}
+
 /// `get values`: `USER-SUPPLIED VALUES:` (or `COMPUTED VALUES:`) and YAML, or JSON/YAML.
-pub fn values(printer: &Printer, values: &Map<String, Value>, all: bool, format: OutputFormat) -> Result<()> {
-    let value = Value::Object(values.clone());
-    let header = if all { "COMPUTED VALUES:" } else { "USER-SUPPLIED VALUES:" };
-    let body = if values.is_empty() { "null\n".to_string() } else { yaml_text(&value)? };
+pub fn values(
+    printer: &Printer,
+    values: &Map<String, Value>,
+    all: bool,
+    format: OutputFormat,
+) -> Result<()> {
+    let value = crate::values::go_json::to_go_numbers(&Value::Object(values.clone()));
+    let header = if all {
+        "COMPUTED VALUES:"
+    } else {
+        "USER-SUPPLIED VALUES:"
+    };
+    let body = values_yaml(values)?;
     write_structured(printer, format, &value, format!("{header}\n{body}"))
 }
 
@@ -214,35 +305,15 @@ pub fn hooks_text(release: &Release) -> String {
         .collect()
 }
 
-/// `get all`: the status header, values, hooks, manifest and notes.
+/// `get all`: the status block as `--debug` shows it (values, hooks, manifest, notes).
 pub fn get_all(printer: &Printer, release: &Release) -> Result<()> {
-    let mut out = String::new();
-    out.push_str(&format!("NAME: {}\n", release.name));
-    if let Some(time) = &release.info.last_deployed {
-        out.push_str(&format!("LAST DEPLOYED: {}\n", format_ansic(&time.0)));
+    status(printer, release, OutputFormat::Table, false, true)
+}
+
+/// A values map as Helm's `EncodeYAML` prints it (`null` when empty).
+fn values_yaml(values: &Map<String, Value>) -> Result<String> {
+    if values.is_empty() {
+        return Ok("null\n".to_string());
     }
-    out.push_str(&format!("NAMESPACE: {}\n", release.namespace));
-    out.push_str(&format!("STATUS: {}\n", release.info.status.as_str()));
-    out.push_str(&format!("REVISION: {}\n", release.revision));
-    out.push_str(&format!("CHART: {}\n", release.chart.metadata.name));
-    out.push_str(&format!("VERSION: {}\n", release.chart.metadata.version));
-    out.push_str(&format!("APP_VERSION: {}\n", release.chart.metadata.app_version));
-    out.push_str(&format!("DESCRIPTION: {}\n", release.info.description));
-    out.push_str("TEST SUITE: None\n");
-    out.push_str("USER-SUPPLIED VALUES:\n");
-    let config = Value::Object(release.config.clone());
-    out.push_str(&if release.config.is_empty() { "null\n".to_string() } else { yaml_text(&config)? });
-    out.push('\n');
-    out.push_str("COMPUTED VALUES:\n");
-    let computed = crate::chart::coalesce_values(&release.chart, &release.config)?;
-    out.push_str(&yaml_text(&Value::Object(computed))?);
-    out.push('\n');
-    out.push_str("HOOKS:\n");
-    out.push_str(&hooks_text(release));
-    out.push_str(&format!("MANIFEST:\n{}\n", release.manifest));
-    if !release.info.notes.is_empty() {
-        out.push_str(&format!("NOTES:\n{}\n", release.info.notes.trim()));
-    }
-    printer.out(&out)?;
-    Ok(())
+    yaml_text(&Value::Object(values.clone()))
 }

@@ -232,7 +232,8 @@ fn run_case(case: &str) -> Result<(usize, usize, Vec<String>), String> {
     };
     let started = std::time::Instant::now();
     let extra: Vec<_> = super::shims::shims().into_iter().collect();
-    let rendered = render_with_extra(&chart, &values, &opts, &extra).map_err(|e| format!("render: {e}"))?;
+    let rendered =
+        render_with_extra(&chart, &values, &opts, &extra).map_err(|e| format!("render: {e}"))?;
     let elapsed = started.elapsed();
 
     let manifest =

@@ -33,10 +33,50 @@ const INCLUDE_LIMIT: usize = 1000;
 /// Go's limit on nested `{{template}}` calls.
 const MAX_EXEC_DEPTH: usize = 100_000;
 
-/// An execution failure, with Go's full error text.
+/// An execution failure: Go's full error text, plus the texts of the errors it wraps
+/// (Go's `errors.Unwrap` chain below an `error calling F: %w`), which Helm walks to
+/// format a trace.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ExecError(pub String);
+#[error("{text}")]
+pub struct ExecError {
+    /// Go's `Error()` text.
+    pub text: String,
+    /// `Error()` texts of the wrapped causes, outermost first.
+    pub chain: Vec<String>,
+}
+
+impl ExecError {
+    fn plain(text: String) -> Self {
+        ExecError {
+            text,
+            chain: Vec::new(),
+        }
+    }
+}
+
+/// Why a function call failed: its error text and what that error wraps.
+struct Cause {
+    text: String,
+    chain: Vec<String>,
+}
+
+impl From<FuncError> for Cause {
+    fn from(e: FuncError) -> Self {
+        Cause {
+            text: e.0,
+            chain: Vec::new(),
+        }
+    }
+}
+
+impl From<ExecError> for Cause {
+    fn from(e: ExecError) -> Self {
+        Cause {
+            text: e.text,
+            chain: e.chain,
+        }
+    }
+}
 
 /// How the executor reaches Kubernetes for `lookup` (Helm's `lookup` function).
 pub trait Lookup {
@@ -91,7 +131,7 @@ impl<'a> Env<'a> {
     /// Executes the template `name` with `dot`, as Go's `ExecuteTemplate`.
     pub fn execute(&self, name: &str, dot: Value, out: &mut String) -> Result<(), ExecError> {
         let Some(tree) = self.find(name) else {
-            return Err(ExecError(format!(
+            return Err(ExecError::plain(format!(
                 "template: no template {} associated with template \"gotpl\"",
                 go_quote(name)
             )));
@@ -131,11 +171,14 @@ struct Dot {
 }
 
 /// `{{template "name"}}` as Go prints a template node, built only on error.
-struct TemplateContext<'n>(&'n str);
+struct TemplateContext<'n>(&'n str, Option<&'n Pipe>);
 
 impl fmt::Display for TemplateContext<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{{{{template {}}}}}", go_quote(self.0))
+        match self.1 {
+            Some(pipe) => write!(f, "{{{{template {} {pipe}}}}}", go_quote(self.0)),
+            None => write!(f, "{{{{template {}}}}}", go_quote(self.0)),
+        }
     }
 }
 
@@ -167,13 +210,35 @@ impl State<'_, '_> {
         context: &dyn fmt::Display,
         message: impl fmt::Display,
     ) -> ExecError {
-        ExecError(format!(
+        ExecError::plain(format!(
             "template: {}: executing {} at <{}>: {}",
             self.tree.location(pos),
             go_quote(&self.tree.name),
             context,
             message
         ))
+    }
+
+    /// A method's failure: argument checks read as Go's own, others as `error calling`.
+    fn method_error(&self, pos: usize, node: &Arg, name: &str, e: FuncError) -> ExecError {
+        if funcs::is_argument_error(&e) {
+            return self.error(pos, node, &e);
+        }
+        let mut err = self.error(pos, node, format!("error calling {name}: {e}"));
+        err.chain.push(e.0);
+        err
+    }
+
+    /// `error calling NAME: CAUSE`, keeping the cause's chain.
+    fn call_error(&self, cmd: &Command, name: &str, cause: Cause) -> ExecError {
+        let mut err = self.error(
+            cmd.pos,
+            cmd,
+            format!("error calling {name}: {}", cause.text),
+        );
+        err.chain.push(cause.text);
+        err.chain.extend(cause.chain);
+        err
     }
 
     fn walk_list(&mut self, dot: &Dot, list: &[Node], out: &mut String) -> Res<Flow> {
@@ -276,9 +341,10 @@ impl State<'_, '_> {
             Value::Nil => Vec::new(),
             Value::Object(o) if o.entries().is_some() => o.entries().unwrap_or_default(),
             other => {
+                let (pos, context) = last_operand(&b.pipe);
                 return Err(self.error(
-                    b.pos,
-                    &b.pipe,
+                    pos,
+                    context,
                     format!("range can't iterate over {}", format_value(other)),
                 ));
             }
@@ -335,7 +401,7 @@ impl State<'_, '_> {
         pipe: &Option<Pipe>,
         out: &mut String,
     ) -> Res<()> {
-        let context = TemplateContext(name);
+        let context = TemplateContext(name, pipe.as_ref());
         let Some(tree) = self.env.find(name) else {
             return Err(self.error(
                 pos,
@@ -615,9 +681,7 @@ impl State<'_, '_> {
                     }
                     return match object.call(name, &argv) {
                         Some(Ok(v)) => Ok((v, false)),
-                        Some(Err(e)) => {
-                            Err(self.error(pos, node, format!("error calling {name}: {e}")))
-                        }
+                        Some(Err(e)) => Err(self.method_error(pos, node, name, e)),
                         None if object.field(name).is_some() => Err(self.error(
                             pos,
                             node,
@@ -631,9 +695,7 @@ impl State<'_, '_> {
                 }
                 match object.call(name, &[]) {
                     Some(Ok(v)) => Ok((v, false)),
-                    Some(Err(e)) => {
-                        Err(self.error(pos, node, format!("error calling {name}: {e}")))
-                    }
+                    Some(Err(e)) => Err(self.method_error(pos, node, name, e)),
                     None => Err(self.cant_evaluate(pos, node, name, &receiver, iface)),
                 }
             }
@@ -688,9 +750,7 @@ impl State<'_, '_> {
         args: &[Arg],
         final_value: Option<Value>,
     ) -> Res<Value> {
-        let call_error = |s: &Self, e: &dyn fmt::Display| {
-            s.error(cmd.pos, cmd, format!("error calling {name}: {e}"))
-        };
+        let call_error = |s: &Self, e: FuncError| s.call_error(cmd, name, e.into());
         let ident = name;
         let argc = args.len().saturating_sub(1) + usize::from(final_value.is_some());
         let want = |s: &Self, n: usize| -> Res<()> {
@@ -754,7 +814,7 @@ impl State<'_, '_> {
                     _ => {}
                 }
                 let argv = self.eval_args(dot, args, final_value)?;
-                call_builtin(b, &argv).map_err(|e| call_error(self, &e))
+                call_builtin(b, &argv).map_err(|e| call_error(self, e))
             }
             FuncRef::Pure(f) => {
                 let argv = self.eval_args(dot, args, final_value)?;
@@ -764,7 +824,7 @@ impl State<'_, '_> {
                     if funcs::is_argument_error(&e) {
                         self.error(pos, &ident, &e)
                     } else {
-                        call_error(self, &e)
+                        call_error(self, e)
                     }
                 })
             }
@@ -775,12 +835,13 @@ impl State<'_, '_> {
                     EngineFunc::Lookup => want(self, 4)?,
                 }
                 let argv = self.eval_args(dot, args, final_value)?;
-                self.call_engine(e, &argv).map_err(|e| call_error(self, &e))
+                self.call_engine(e, &argv)
+                    .map_err(|cause| self.call_error(cmd, name, cause))
             }
         }
     }
 
-    fn call_engine(&mut self, func: EngineFunc, argv: &[Value]) -> Result<Value, FuncError> {
+    fn call_engine(&mut self, func: EngineFunc, argv: &[Value]) -> Result<Value, Cause> {
         match func {
             EngineFunc::Include => {
                 let name = string_arg(&argv[0], "string")?;
@@ -793,16 +854,16 @@ impl State<'_, '_> {
             EngineFunc::Required => {
                 let warn = string_arg(&argv[0], "string")?;
                 match &argv[1] {
-                    Value::Nil => Err(FuncError(format!("{WARN_START}{warn}{WARN_END}"))),
+                    Value::Nil => Err(FuncError(format!("{WARN_START}{warn}{WARN_END}")).into()),
                     Value::String(s) if s.is_empty() => {
-                        Err(FuncError(format!("{WARN_START}{warn}{WARN_END}")))
+                        Err(FuncError(format!("{WARN_START}{warn}{WARN_END}")).into())
                     }
                     v => Ok(v.clone()),
                 }
             }
             EngineFunc::Fail => {
                 let msg = string_arg(&argv[0], "string")?;
-                Err(FuncError(format!("{WARN_START}{msg}{WARN_END}")))
+                Err(FuncError(format!("{WARN_START}{msg}{WARN_END}")).into())
             }
             EngineFunc::Lookup => {
                 let mut s = Vec::with_capacity(4);
@@ -817,27 +878,28 @@ impl State<'_, '_> {
                             serde_json::Value::Null => Value::empty_map(),
                             other => Value::from_json(&other),
                         })
-                        .map_err(FuncError),
+                        .map_err(|e| FuncError(e).into()),
                 }
             }
         }
     }
 
-    fn include(&mut self, name: &str, data: Value) -> Result<Value, FuncError> {
+    fn include(&mut self, name: &str, data: Value) -> Result<Value, Cause> {
         {
             let mut counts = self.env.include_counts.borrow_mut();
             let count = counts.entry(name.to_string()).or_insert(0);
             if *count > INCLUDE_LIMIT {
                 return Err(FuncError(format!(
                     "rendering template has a nested reference name: {name}: unable to execute template"
-                )));
+                ))
+                .into());
             }
             *count += 1;
         }
         let mut out = String::new();
         let result = match self.env.find(name) {
             Some(tree) => self.env.execute_tree(&tree, data, &mut out, self.depth + 1),
-            None => Err(ExecError(format!(
+            None => Err(ExecError::plain(format!(
                 "template: no template {} associated with template \"gotpl\"",
                 go_quote(name)
             ))),
@@ -845,11 +907,11 @@ impl State<'_, '_> {
         if let Some(count) = self.env.include_counts.borrow_mut().get_mut(name) {
             *count -= 1;
         }
-        result.map_err(|e| FuncError(e.0))?;
+        result?;
         Ok(Value::string(out))
     }
 
-    fn tpl(&mut self, text: &str, vals: Value) -> Result<Value, FuncError> {
+    fn tpl(&mut self, text: &str, vals: Value) -> Result<Value, Cause> {
         let cached = self.env.tpl_cache.borrow().get(text).cloned();
         let set = match cached {
             Some(set) => set,
@@ -876,10 +938,19 @@ impl State<'_, '_> {
             FuncError(format!(
                 "error during tpl function execution for {}: {}",
                 go_quote(text),
-                e.0
+                e.text
             ))
         })?;
         Ok(Value::string(out.replace("<no value>", "")))
+    }
+}
+
+/// The node Go's executor last visited when a pipeline finished: the last command's only
+/// operand, or its last argument. Used to place errors about the pipeline's value.
+fn last_operand(pipe: &Pipe) -> (usize, &dyn fmt::Display) {
+    match pipe.cmds.last().and_then(|c| c.args.last()) {
+        Some(arg) => (arg.pos(), arg),
+        None => (pipe.pos, pipe),
     }
 }
 
@@ -935,6 +1006,15 @@ const ERR_BAD_COMPARISON_TYPE: &str = "invalid type for comparison";
 const ERR_BAD_COMPARISON: &str = "incompatible types for comparison";
 const ERR_NO_COMPARISON: &str = "missing argument for comparison";
 
+/// Go 1.25's `incompatible types for comparison: int and float64`.
+fn bad_comparison(a: &Value, b: &Value) -> FuncError {
+    FuncError(format!(
+        "{ERR_BAD_COMPARISON}: {} and {}",
+        a.type_name(),
+        b.type_name()
+    ))
+}
+
 fn go_eq(a: &Value, rest: &[Value]) -> Result<bool, FuncError> {
     if rest.is_empty() {
         return Err(FuncError(ERR_NO_COMPARISON.into()));
@@ -944,7 +1024,7 @@ fn go_eq(a: &Value, rest: &[Value]) -> Result<bool, FuncError> {
         let k2 = basic_kind(b);
         let truth = if k1 != k2 {
             if k1 != Kind::Invalid && k2 != Kind::Invalid {
-                return Err(FuncError(ERR_BAD_COMPARISON.into()));
+                return Err(bad_comparison(a, b));
             }
             false
         } else {
@@ -987,7 +1067,7 @@ fn go_lt(a: &Value, b: &Value) -> Result<bool, FuncError> {
         return Err(FuncError(ERR_BAD_COMPARISON_TYPE.into()));
     }
     if k1 != k2 {
-        return Err(FuncError(ERR_BAD_COMPARISON.into()));
+        return Err(bad_comparison(a, b));
     }
     Ok(match (a, b) {
         (Value::Int(x), Value::Int(y)) => x < y,
@@ -1361,7 +1441,7 @@ mod tests {
     fn int_and_float_comparison_is_an_error() {
         let err = run("{{ eq 1 1.0 }}", serde_json::json!({})).unwrap_err();
         assert!(
-            err.ends_with("error calling eq: incompatible types for comparison"),
+            err.ends_with("error calling eq: incompatible types for comparison: int and float64"),
             "{err}"
         );
     }

@@ -121,7 +121,7 @@ impl Printer {
                 }
             }
             // precision
-            if i + 1 <= end && i < end && b[i] == b'.' {
+            if i < end && b[i] == b'.' {
                 i += 1;
                 if after_index {
                     good_arg_num = false;
@@ -246,7 +246,7 @@ impl Printer {
                 self.buf.push_str(&v.type_name());
                 self.buf.push('=');
                 let saved = self.f;
-                self.print_value(v, 'v', 1, true);
+                self.print_value(v, 'v', true);
                 self.f = saved;
             }
             _ => self.buf.push_str("<nil>"),
@@ -274,10 +274,10 @@ impl Printer {
             self.bad_verb(verb, Some(arg));
             return;
         }
-        self.print_value(arg, verb, 0, false);
+        self.print_value(arg, verb, false);
     }
 
-    fn print_value(&mut self, value: &Value, verb: char, depth: usize, erroring: bool) {
+    fn print_value(&mut self, value: &Value, verb: char, erroring: bool) {
         match value {
             Value::Nil => {
                 if self.f.sharp_v {
@@ -303,7 +303,7 @@ impl Printer {
                         if k > 0 {
                             self.buf.push_str(", ");
                         }
-                        self.print_value(item, verb, depth + 1, erroring);
+                        self.print_value(item, verb, erroring);
                     }
                     self.buf.push('}');
                 } else {
@@ -312,7 +312,7 @@ impl Printer {
                         if k > 0 {
                             self.buf.push(' ');
                         }
-                        self.print_value(item, verb, depth + 1, erroring);
+                        self.print_value(item, verb, erroring);
                     }
                     self.buf.push(']');
                 }
@@ -333,9 +333,9 @@ impl Printer {
                         }
                     }
                     let key = Value::string(key.as_str());
-                    self.print_value(&key, verb, depth + 1, erroring);
+                    self.print_value(&key, verb, erroring);
                     self.buf.push(':');
-                    self.print_value(item, verb, depth + 1, erroring);
+                    self.print_value(item, verb, erroring);
                 }
                 self.buf.push(if self.f.sharp_v { '}' } else { ']' });
             }
@@ -712,7 +712,7 @@ fn int_from_arg(args: &[Value], arg_num: usize) -> (i64, bool, usize) {
             Value::Int(n) => (*n, true),
             _ => (0, false),
         };
-        if num > TOO_LARGE || num < -TOO_LARGE {
+        if !(-TOO_LARGE..=TOO_LARGE).contains(&num) {
             num = 0;
             ok = false;
         }
@@ -1040,11 +1040,11 @@ mod tests {
             ),
             ("%#q", vec![s("raw")], "`raw`"),
             ("%t", vec![Value::Bool(false)], "false"),
-            ("%.2f", vec![Value::Float(3.14159)], "3.14"),
+            ("%.2f", vec![Value::Float(1.23456)], "1.23"),
             (
                 "%8.3f|%-8.2f|",
-                vec![Value::Float(3.14159), Value::Float(2.5)],
-                "   3.142|2.50    |",
+                vec![Value::Float(1.23456), Value::Float(2.5)],
+                "   1.235|2.50    |",
             ),
             (
                 "%e %E",
@@ -1056,7 +1056,7 @@ mod tests {
                 vec![Value::Float(1e-7), Value::Float(2.5e30)],
                 "1e-07 2.5E+30",
             ),
-            ("%.3g", vec![Value::Float(3.14159)], "3.14"),
+            ("%.3g", vec![Value::Float(1.23456)], "1.23"),
             ("%f", vec![Value::Float(1.0)], "1.000000"),
             (
                 "%c%c",

@@ -89,45 +89,49 @@ fn dependency(d: &Dependency) -> Value {
     )))
 }
 
-/// `.Chart`: the chart's metadata by Go field names, plus `IsRoot`.
+/// `.Chart`: the chart's metadata by Go field names, plus `IsRoot`. Helm 4 hands it to
+/// templates as a `map[string]interface {}` (`printf "%T"` says so), so a missing field
+/// is nil rather than an error.
 pub fn chart_object(m: &Metadata, is_root: bool) -> Value {
     let annotations: BTreeMap<String, Value> = m
         .annotations
         .iter()
         .map(|(k, v)| (k.clone(), Value::string(v.as_str())))
         .collect();
-    Value::Object(Rc::new(Struct::new(
-        "struct { *chart.Metadata; IsRoot bool }",
-        vec![
-            ("Name", Value::string(m.name.as_str())),
-            ("Home", Value::string(m.home.as_str())),
-            ("Sources", strings(&m.sources)),
-            ("Version", Value::string(m.version.as_str())),
-            ("Description", Value::string(m.description.as_str())),
-            ("Keywords", strings(&m.keywords)),
-            (
-                "Maintainers",
-                Value::list(m.maintainers.iter().map(maintainer).collect()),
-            ),
-            ("Icon", Value::string(m.icon.as_str())),
-            ("APIVersion", Value::string(m.api_version.as_str())),
-            ("Condition", Value::string(m.condition.as_str())),
-            ("Tags", Value::string(m.tags.as_str())),
-            ("AppVersion", Value::string(m.app_version.as_str())),
-            ("Deprecated", Value::Bool(m.deprecated)),
-            (
-                "Annotations",
-                Value::Map(Rc::new(std::cell::RefCell::new(annotations))),
-            ),
-            ("KubeVersion", Value::string(m.kube_version.as_str())),
-            (
-                "Dependencies",
-                Value::list(m.dependencies.iter().map(dependency).collect()),
-            ),
-            ("Type", Value::string(m.chart_type.as_str())),
-            ("IsRoot", Value::Bool(is_root)),
-        ],
-        None,
+    let fields: Vec<(&str, Value)> = vec![
+        ("Name", Value::string(m.name.as_str())),
+        ("Home", Value::string(m.home.as_str())),
+        ("Sources", strings(&m.sources)),
+        ("Version", Value::string(m.version.as_str())),
+        ("Description", Value::string(m.description.as_str())),
+        ("Keywords", strings(&m.keywords)),
+        (
+            "Maintainers",
+            Value::list(m.maintainers.iter().map(maintainer).collect()),
+        ),
+        ("Icon", Value::string(m.icon.as_str())),
+        ("APIVersion", Value::string(m.api_version.as_str())),
+        ("Condition", Value::string(m.condition.as_str())),
+        ("Tags", Value::string(m.tags.as_str())),
+        ("AppVersion", Value::string(m.app_version.as_str())),
+        ("Deprecated", Value::Bool(m.deprecated)),
+        (
+            "Annotations",
+            Value::Map(Rc::new(std::cell::RefCell::new(annotations))),
+        ),
+        ("KubeVersion", Value::string(m.kube_version.as_str())),
+        (
+            "Dependencies",
+            Value::list(m.dependencies.iter().map(dependency).collect()),
+        ),
+        ("Type", Value::string(m.chart_type.as_str())),
+        ("IsRoot", Value::Bool(is_root)),
+    ];
+    Value::Map(Rc::new(std::cell::RefCell::new(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
     )))
 }
 
@@ -183,6 +187,7 @@ pub fn capabilities_object(
     let mut parts = trimmed.split(['.', '-', '+']);
     let major = parts.next().unwrap_or_default().to_string();
     let minor = parts.next().unwrap_or_default().to_string();
+    let (major_text, minor_text) = (major.clone(), minor.clone());
     let kube = Value::Object(Rc::new(Struct::new(
         "common.KubeVersion",
         vec![
@@ -191,7 +196,8 @@ pub fn capabilities_object(
             ("Minor", Value::string(minor)),
             ("GitVersion", Value::string(kube_version)),
         ],
-        Some(kube_version.to_string()),
+        // Helm 4.3 prints the struct: `{v1.20.2  1 20}`.
+        Some(format!("{{{kube_version}  {major_text} {minor_text}}}")),
     )));
     let helm = Value::Object(Rc::new(Struct::new(
         "version.BuildInfo",
@@ -202,6 +208,8 @@ pub fn capabilities_object(
             ("GoVersion", Value::string("")),
             ("KubeClientVersion", Value::string("")),
         ],
+        // Go's `%v` of `version.BuildInfo{Version, GitCommit, GitTreeState, GoVersion,
+        // KubeClientVersion}` with only the version known.
         Some(format!("{{{helm_version}    }}")),
     )));
     let apis = Value::Object(Rc::new(VersionSet {
@@ -429,7 +437,7 @@ mod tests {
         let Some(Value::Object(kube)) = c.field("KubeVersion") else {
             panic!()
         };
-        assert_eq!(kube.display(), "v1.20.2");
+        assert_eq!(kube.display(), "{v1.20.2  1 20}");
         assert!(matches!(kube.field("Minor"), Some(Value::String(s)) if &*s == "20"));
     }
 }

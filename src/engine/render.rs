@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use crate::chart::Chart;
 
-use super::exec::{Env, Lookup, WARN_END, WARN_START};
+use super::exec::{Env, ExecError, Lookup, WARN_END, WARN_START};
 use super::funcs;
 use super::objects::{Files, capabilities_object, chart_object};
 use super::parse::{FuncTable, TreeSet, is_empty_tree, parse};
@@ -132,7 +132,7 @@ pub(crate) fn render_with_extra(
 
 struct Renderable<'c> {
     path: String,
-    text: &'c str,
+    text: std::borrow::Cow<'c, str>,
     top: Value,
     base_path: String,
 }
@@ -194,7 +194,7 @@ fn render_here(
 
     let mut set: TreeSet = TreeSet::new();
     for t in &templates {
-        let trees = parse(&t.path, t.text, &table).map_err(|e| {
+        let trees = parse(&t.path, &t.text, &table).map_err(|e| {
             let text = e.to_string();
             let tokens: Vec<&str> = text.split(": ").collect();
             Error::Parse {
@@ -230,7 +230,7 @@ fn render_here(
         }
         let mut out = String::new();
         env.execute(&t.path, t.top.clone(), &mut out)
-            .map_err(|e| exec_error(&e.0))?;
+            .map_err(|e| exec_error(&e))?;
         let out = if out.contains("<no value>") {
             out.replace("<no value>", "")
         } else {
@@ -242,8 +242,11 @@ fn render_here(
 }
 
 /// Helm's `cleanupExecError`: `required`/`fail` messages become
-/// `execution error at (LOCATION): MESSAGE`; anything else is Go's text.
-fn exec_error(text: &str) -> Error {
+/// `execution error at (LOCATION): MESSAGE`; other errors become Helm 4's trace (one
+/// block per template in the error chain) when every error in the chain is a template
+/// error, else Go's text.
+fn exec_error(err: &ExecError) -> Error {
+    let text = &err.text;
     let tokens: Vec<&str> = text.splitn(3, ": ").collect();
     if let [_, location, rest] = tokens.as_slice()
         && let Some(start) = rest.find(WARN_START)
@@ -256,7 +259,92 @@ fn exec_error(text: &str) -> Error {
             };
         }
     }
-    Error::Exec(text.to_string())
+    match trace(err) {
+        Some(formatted) => Error::Exec(formatted),
+        None => Error::Exec(text.clone()),
+    }
+}
+
+/// One step of Helm's error trace.
+#[derive(PartialEq, Eq)]
+struct Traceable {
+    location: String,
+    executed: String,
+    message: String,
+}
+
+/// Matches Helm's three trace patterns (`execErrFmt`, `execErrFmtWithoutTemplate`,
+/// `execErrNoTemplateAssociated`) by hand, in linear time: a chain of nested `include`
+/// errors repeats every inner text, so regex captures would be quadratic.
+fn traceable(text: &str) -> Option<Traceable> {
+    // Go's `.` does not match a newline and the patterns are anchored at both ends.
+    if text.contains('\n') {
+        return None;
+    }
+    let rest = text.strip_prefix("template: ")?;
+    if let Some(i) = rest.find(": executing ").filter(|i| *i > 0) {
+        let after = &rest[i + ": executing ".len()..];
+        if let Some(j) = after.find(" at ").filter(|j| *j > 0) {
+            let after_at = &after[j + " at ".len()..];
+            if let Some(k) = after_at.find(": ").filter(|k| *k > 0) {
+                let tail = &after_at[k + 2..];
+                let message = match tail.get(1..).and_then(|t| t.find(" template:")) {
+                    Some(p) => &tail[..p + 1],
+                    None => tail,
+                };
+                if !message.is_empty() {
+                    return Some(Traceable {
+                        location: rest[..i].to_string(),
+                        executed: format!("executing {} at {}:", &after[..j], &after_at[..k]),
+                        message: message.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(i) = rest.get(1..).and_then(|r| r.find(": ")) {
+        return Some(Traceable {
+            location: rest[..i + 1].to_string(),
+            executed: String::new(),
+            message: rest[i + 3..].to_string(),
+        });
+    }
+    if rest.starts_with("no template ") && rest.contains(" associated with template ") {
+        return Some(Traceable {
+            location: String::new(),
+            executed: String::new(),
+            message: text.to_string(),
+        });
+    }
+    None
+}
+
+/// Helm 4's trace of an execution error chain, or `None` when some error in the chain
+/// is not a template error (Helm then prints Go's text unchanged).
+fn trace(err: &ExecError) -> Option<String> {
+    let mut steps: Vec<Traceable> = Vec::new();
+    for text in std::iter::once(&err.text).chain(err.chain.iter()) {
+        let step = traceable(text)?;
+        if steps.last() != Some(&step) {
+            steps.push(step);
+        }
+    }
+    let mut out = String::new();
+    for s in &steps {
+        if !s.location.is_empty() {
+            out.push_str(&s.location);
+            out.push_str("\n  ");
+        }
+        if !s.executed.is_empty() {
+            out.push_str(&s.executed);
+            out.push_str("\n    ");
+        }
+        if !s.message.is_empty() {
+            out.push_str(&s.message);
+            out.push('\n');
+        }
+    }
+    Some(out.trim().to_string())
 }
 
 struct Shared {
@@ -313,7 +401,8 @@ fn collect<'c>(
         if library && !base.starts_with('_') {
             continue;
         }
-        let text = std::str::from_utf8(&t.data).unwrap_or_default();
+        // Go reads template bytes as they are; invalid UTF-8 becomes U+FFFD here.
+        let text = String::from_utf8_lossy(&t.data);
         out.push(Renderable {
             path: format!("{full_path}/{}", t.name),
             text,
@@ -381,14 +470,17 @@ mod tests {
             "app",
             &[(
                 "templates/a.yaml",
-                "{{ .Release.Name }} {{ .Chart.Name }}-{{ .Chart.AppVersion }} {{ .Template.Name }} {{ .Template.BasePath }} {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.APIVersions.Has \"apps/v1\" }}",
+                "{{ .Release.Name }} {{ .Chart.Name }}-{{ .Chart.AppVersion }} {{ .Template.Name }} {{ .Template.BasePath }} {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.APIVersions.Has \"apps/v1\" }} {{ printf \"%T\" .Chart }} [{{ .Chart.Nope }}] {{ .Chart.IsRoot }}",
             )],
             vec![],
         );
         let out = render(&c, &values(serde_json::json!({})), &opts()).unwrap_or_default();
         assert_eq!(
             out.get("app/templates/a.yaml").map(String::as_str),
-            Some("rel app-2.0 app/templates/a.yaml app/templates v1.20.2 20 true")
+            // As real Helm 4.3 prints them (KubeVersion has no String() on the value).
+            Some(
+                "rel app-2.0 app/templates/a.yaml app/templates {v1.20.2  1 20} 20 true map[string]interface {} [] true"
+            )
         );
     }
 
@@ -463,7 +555,7 @@ mod tests {
         let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
         assert_eq!(
             err.map_err(|e| e.to_string()),
-            Err("template: app/templates/a.yaml:1:10: executing \"app/templates/a.yaml\" at <.Values.a.b>: nil pointer evaluating interface {}.b".into())
+            Err("app/templates/a.yaml:1:10\n  executing \"app/templates/a.yaml\" at <.Values.a.b>:\n    nil pointer evaluating interface {}.b".into())
         );
     }
 
@@ -527,10 +619,152 @@ mod tests {
         let Err(text) = err else {
             panic!("recursion did not fail");
         };
-        assert!(text.starts_with("template: app/templates/a.yaml:1:"), "{}", &text[..200]);
+        assert!(
+            text.starts_with("template: app/templates/a.yaml:1:"),
+            "{}",
+            &text[..200]
+        );
         assert!(text.ends_with(
             "error calling include: rendering template has a nested reference name: r: unable to execute template"
         ));
         assert_eq!(text.matches("error calling include").count(), 1002);
+    }
+
+    #[test]
+    fn include_errors_trace_every_template_like_helm() {
+        let c = chart(
+            "app",
+            &[
+                (
+                    "templates/_h.tpl",
+                    "{{ define \"h\" }}{{ .Values.a.b }}{{ end }}",
+                ),
+                (
+                    "templates/a.yaml",
+                    "x: {{ include \"h\" . }}\ny: {{ include \"nope\" . }}",
+                ),
+            ],
+            vec![],
+        );
+        let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("app/templates/a.yaml:1:6\n  executing \"app/templates/a.yaml\" at <include \"h\" .>:\n    error calling include:\napp/templates/_h.tpl:1:26\n  executing \"h\" at <.Values.a.b>:\n    nil pointer evaluating interface {}.b".into())
+        );
+    }
+
+    #[test]
+    fn missing_include_target_is_traced_as_helm_prints_it() {
+        let c = chart(
+            "app",
+            &[("templates/a.yaml", "x: {{ include \"nope\" . }}")],
+            vec![],
+        );
+        let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("app/templates/a.yaml:1:6\n  executing \"app/templates/a.yaml\" at <include \"nope\" .>:\n    error calling include:\ntemplate: no template \"nope\" associated with template \"gotpl\"".into())
+        );
+    }
+
+    #[test]
+    fn function_errors_keep_go_text() {
+        let c = chart("app", &[("templates/a.yaml", "x: {{ eq 1 1.0 }}")], vec![]);
+        let err = render(&c, &values(serde_json::json!({})), &opts()).map(|_| ());
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("template: app/templates/a.yaml:1:6: executing \"app/templates/a.yaml\" at <eq 1 1.0>: error calling eq: incompatible types for comparison: int and float64".into())
+        );
+    }
+
+    fn render_err(templates: &[(&str, &str)]) -> String {
+        let c = chart("app", templates, vec![]);
+        match render(&c, &values(serde_json::json!({"l": [null]})), &opts()) {
+            Ok(_) => "no error".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    // Expected texts below were produced by real Helm 4.3 (helm-sdkpy 0.1.32).
+    #[test]
+    fn missing_template_names_the_whole_template_node() {
+        assert_eq!(
+            render_err(&[("templates/a.yaml", "x: {{ template \"h\" .Values }}\n")]),
+            "app/templates/a.yaml:1:15\n  executing \"app/templates/a.yaml\" at <{{template \"h\" .Values}}>:\n    template \"h\" not defined"
+        );
+    }
+
+    #[test]
+    fn method_argument_count_errors_have_no_error_calling_prefix() {
+        assert_eq!(
+            render_err(&[("templates/a.yaml", "{{ .Files.Get }}\n")]),
+            "app/templates/a.yaml:1:9\n  executing \"app/templates/a.yaml\" at <.Files.Get>:\n    wrong number of args for Get: want 1 got 0"
+        );
+    }
+
+    #[test]
+    fn range_over_a_float_points_at_the_operand() {
+        assert_eq!(
+            render_err(&[("templates/a.yaml", "{{ range 1.5 }}{{ end }}\n")]),
+            "app/templates/a.yaml:1:9\n  executing \"app/templates/a.yaml\" at <1.5>:\n    range can't iterate over 1.5"
+        );
+    }
+
+    #[test]
+    fn nil_list_elements_fail_field_access() {
+        assert_eq!(
+            render_err(&[(
+                "templates/a.yaml",
+                "{{ range .Values.l }}{{ .name }}{{ end }}\n"
+            )]),
+            "app/templates/a.yaml:1:24\n  executing \"app/templates/a.yaml\" at <.name>:\n    nil pointer evaluating interface {}.name"
+        );
+    }
+
+    #[test]
+    fn unclosed_action_names_where_it_started() {
+        assert_eq!(
+            render_err(&[("templates/a.yaml", "a\n{{ .x \n")]),
+            "parse error at (app/templates/a.yaml:3): unclosed action started at app/templates/a.yaml:2"
+        );
+    }
+
+    #[test]
+    fn files_render_as_helm_does() {
+        let mut c = chart(
+            "app",
+            &[(
+                "templates/a.yaml",
+                "{{- (.Files.Glob \"files/*\").AsConfig | nindent 2 }}\nn: {{ len (.Files.Lines \"files/b.txt\") }}\ns: {{ (.Files.Glob \"files/a*\").AsSecrets }}\n{{- range $p, $_ := .Files.Glob \"files/*\" }}\np: {{ $p }}{{ end }}",
+            )],
+            vec![],
+        );
+        c.files = vec![
+            ChartFile {
+                name: "files/a.txt".into(),
+                data: b"alpha\n".to_vec(),
+            },
+            ChartFile {
+                name: "files/b.txt".into(),
+                data: b"one\ntwo\n".to_vec(),
+            },
+        ];
+        let out = render(&c, &values(serde_json::json!({})), &opts()).unwrap_or_default();
+        assert_eq!(
+            out["app/templates/a.yaml"],
+            "\n  a.txt: |\n    alpha\n  b.txt: |\n    one\n    two\nn: 2\ns: a.txt: YWxwaGEK\np: files/a.txt\np: files/b.txt"
+        );
+    }
+
+    #[test]
+    fn endless_template_recursion_stops_at_gos_depth_limit() {
+        let text = render_err(&[(
+            "templates/a.yaml",
+            "{{ define \"a\" }}{{ template \"a\" . }}{{ end }}{{ template \"a\" . }}",
+        )]);
+        assert!(
+            text.ends_with("exceeded maximum template depth (100000)"),
+            "{text}"
+        );
     }
 }

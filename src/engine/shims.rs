@@ -64,7 +64,11 @@ fn deep_copy(v: &Value) -> Value {
     }
 }
 
-fn merge_into(dst: &Rc<RefCell<BTreeMap<String, Value>>>, src: &BTreeMap<String, Value>, overwrite: bool) {
+fn merge_into(
+    dst: &Rc<RefCell<BTreeMap<String, Value>>>,
+    src: &BTreeMap<String, Value>,
+    overwrite: bool,
+) {
     for (k, v) in src {
         let existing = dst.borrow().get(k).cloned();
         match (existing, v) {
@@ -125,7 +129,8 @@ fn semver_compare(a: &[Value]) -> R {
     let c = strval(&a[0]);
     let v = strval(&a[1]);
     let v = v.trim_start_matches('v');
-    let Ok(version) = semver::Version::parse(v).or_else(|_| semver::Version::parse(&format!("{v}.0")))
+    let Ok(version) =
+        semver::Version::parse(v).or_else(|_| semver::Version::parse(&format!("{v}.0")))
     else {
         return Err(err("invalid semantic version"));
     };
@@ -133,38 +138,36 @@ fn semver_compare(a: &[Value]) -> R {
     version.pre = semver::Prerelease::EMPTY;
     let ok = c.split("||").any(|alt| {
         let alt = alt.trim().replace(".x", "").replace(".*", "");
-        alt.split([' ', ','])
-            .filter(|p| !p.is_empty())
-            .all(|p| {
-                let p = p.trim_end_matches("-0");
-                let (op, rest) = match p.find(|c: char| c.is_ascii_digit() || c == 'v') {
-                    Some(i) => (&p[..i], &p[i..]),
-                    None => return true,
-                };
-                let rest = rest.trim_start_matches('v').trim_end_matches("-0");
-                let mut parts: Vec<u64> = rest.split('.').map(|x| x.parse().unwrap_or(0)).collect();
-                let given = parts.len();
-                parts.resize(3, 0);
-                let want = semver::Version::new(parts[0], parts[1], parts[2]);
-                match op {
-                    ">=" => version >= want,
-                    ">" => version > want,
-                    "<=" => version <= want,
-                    "<" => version < want,
-                    "!=" => version != want,
-                    "^" => version >= want && version.major == want.major,
-                    "~" => {
-                        version >= want
-                            && version.major == want.major
-                            && (given < 2 || version.minor == want.minor)
-                    }
-                    _ => match given {
-                        1 => version.major == want.major,
-                        2 => version.major == want.major && version.minor == want.minor,
-                        _ => version == want,
-                    },
+        alt.split([' ', ',']).filter(|p| !p.is_empty()).all(|p| {
+            let p = p.trim_end_matches("-0");
+            let (op, rest) = match p.find(|c: char| c.is_ascii_digit() || c == 'v') {
+                Some(i) => (&p[..i], &p[i..]),
+                None => return true,
+            };
+            let rest = rest.trim_start_matches('v').trim_end_matches("-0");
+            let mut parts: Vec<u64> = rest.split('.').map(|x| x.parse().unwrap_or(0)).collect();
+            let given = parts.len();
+            parts.resize(3, 0);
+            let want = semver::Version::new(parts[0], parts[1], parts[2]);
+            match op {
+                ">=" => version >= want,
+                ">" => version > want,
+                "<=" => version <= want,
+                "<" => version < want,
+                "!=" => version != want,
+                "^" => version >= want && version.major == want.major,
+                "~" => {
+                    version >= want
+                        && version.major == want.major
+                        && (given < 2 || version.minor == want.minor)
                 }
-            })
+                _ => match given {
+                    1 => version.major == want.major,
+                    2 => version.major == want.major && version.minor == want.minor,
+                    _ => version == want,
+                },
+            }
+        })
     });
     Ok(Value::Bool(ok))
 }
@@ -172,7 +175,10 @@ fn semver_compare(a: &[Value]) -> R {
 fn cert() -> Value {
     Value::Object(Rc::new(super::objects::Struct::new(
         "sprig.certificate",
-        vec![("Cert", Value::string("CERT")), ("Key", Value::string("KEY"))],
+        vec![
+            ("Cert", Value::string("CERT")),
+            ("Key", Value::string("KEY")),
+        ],
         None,
     )))
 }
@@ -191,7 +197,10 @@ pub fn shims() -> HashMap<&'static str, Func> {
         ("dict", |a| {
             let mut m = BTreeMap::new();
             for pair in a.chunks(2) {
-                m.insert(strval(&pair[0]), pair.get(1).cloned().unwrap_or(Value::string("")));
+                m.insert(
+                    strval(&pair[0]),
+                    pair.get(1).cloned().unwrap_or(Value::string("")),
+                );
             }
             Ok(new_map(m))
         }),
@@ -217,7 +226,11 @@ pub fn shims() -> HashMap<&'static str, Func> {
         }),
         ("get", |a| {
             Ok(match &a[0] {
-                Value::Map(m) => m.borrow().get(&strval(&a[1])).cloned().unwrap_or(Value::string("")),
+                Value::Map(m) => m
+                    .borrow()
+                    .get(&strval(&a[1]))
+                    .cloned()
+                    .unwrap_or(Value::string("")),
                 _ => Value::string(""),
             })
         }),
@@ -237,7 +250,9 @@ pub fn shims() -> HashMap<&'static str, Func> {
             })
         }),
         ("pick", |a| {
-            let Value::Map(m) = &a[0] else { return Ok(Value::empty_map()) };
+            let Value::Map(m) = &a[0] else {
+                return Ok(Value::empty_map());
+            };
             let m = m.borrow();
             let mut out = BTreeMap::new();
             for k in &a[1..] {
@@ -249,7 +264,9 @@ pub fn shims() -> HashMap<&'static str, Func> {
             Ok(new_map(out))
         }),
         ("omit", |a| {
-            let Value::Map(m) = &a[0] else { return Ok(Value::empty_map()) };
+            let Value::Map(m) = &a[0] else {
+                return Ok(Value::empty_map());
+            };
             let drop: Vec<String> = a[1..].iter().map(strval).collect();
             Ok(new_map(
                 m.borrow()
@@ -279,11 +296,19 @@ pub fn shims() -> HashMap<&'static str, Func> {
         ("mustMergeOverwrite", |a| merge(a, true)),
         ("deepCopy", |a| Ok(deep_copy(&a[0]))),
         ("mustDeepCopy", |a| Ok(deep_copy(&a[0]))),
-        ("ternary", |a| Ok(if a[2].is_truthy() { a[0].clone() } else { a[1].clone() })),
+        ("ternary", |a| {
+            Ok(if a[2].is_truthy() {
+                a[0].clone()
+            } else {
+                a[1].clone()
+            })
+        }),
         ("toString", |a| Ok(Value::string(strval(&a[0])))),
         ("kindIs", |a| Ok(Value::Bool(strval(&a[0]) == kind(&a[1])))),
         ("kindOf", |a| Ok(Value::string(kind(&a[0])))),
-        ("typeIs", |a| Ok(Value::Bool(strval(&a[0]) == a[1].type_name()))),
+        ("typeIs", |a| {
+            Ok(Value::Bool(strval(&a[0]) == a[1].type_name()))
+        }),
         ("typeOf", |a| Ok(Value::string(a[0].type_name()))),
         ("int", |a| Ok(Value::Int(to_i64(&a[0])))),
         ("int64", |a| Ok(Value::Int(to_i64(&a[0])))),
@@ -307,10 +332,23 @@ pub fn shims() -> HashMap<&'static str, Func> {
             }
             Ok(Value::Int(to_i64(&a[0]) % d))
         }),
-        ("max", |a| Ok(Value::Int(a.iter().map(to_i64).max().unwrap_or(0)))),
-        ("min", |a| Ok(Value::Int(a.iter().map(to_i64).min().unwrap_or(0)))),
-        ("until", |a| Ok(Value::list((0..to_i64(&a[0])).map(Value::Int).collect()))),
-        ("seq", |a| Ok(Value::string((1..=to_i64(&a[0])).map(|i| i.to_string()).collect::<Vec<_>>().join(" ")))),
+        ("max", |a| {
+            Ok(Value::Int(a.iter().map(to_i64).max().unwrap_or(0)))
+        }),
+        ("min", |a| {
+            Ok(Value::Int(a.iter().map(to_i64).min().unwrap_or(0)))
+        }),
+        ("until", |a| {
+            Ok(Value::list((0..to_i64(&a[0])).map(Value::Int).collect()))
+        }),
+        ("seq", |a| {
+            Ok(Value::string(
+                (1..=to_i64(&a[0]))
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ))
+        }),
         ("append", |a| {
             let mut l = list_of(&a[0]);
             l.push(a[1].clone());
@@ -321,17 +359,34 @@ pub fn shims() -> HashMap<&'static str, Func> {
             l.push(a[1].clone());
             Ok(Value::list(l))
         }),
-        ("concat", |a| Ok(Value::list(a.iter().flat_map(list_of).collect()))),
-        ("first", |a| Ok(list_of(&a[0]).first().cloned().unwrap_or(Value::Nil))),
-        ("last", |a| Ok(list_of(&a[0]).last().cloned().unwrap_or(Value::Nil))),
-        ("reverse", |a| Ok(Value::list(list_of(&a[0]).into_iter().rev().collect()))),
+        ("concat", |a| {
+            Ok(Value::list(a.iter().flat_map(list_of).collect()))
+        }),
+        ("first", |a| {
+            Ok(list_of(&a[0]).first().cloned().unwrap_or(Value::Nil))
+        }),
+        ("last", |a| {
+            Ok(list_of(&a[0]).last().cloned().unwrap_or(Value::Nil))
+        }),
+        ("reverse", |a| {
+            Ok(Value::list(list_of(&a[0]).into_iter().rev().collect()))
+        }),
         ("has", |a| {
             let needle = strval(&a[0]);
-            Ok(Value::Bool(list_of(&a[1]).iter().any(|v| strval(v) == needle && kind(v) == kind(&a[0]))))
+            Ok(Value::Bool(
+                list_of(&a[1])
+                    .iter()
+                    .any(|v| strval(v) == needle && kind(v) == kind(&a[0])),
+            ))
         }),
         ("without", |a| {
             let drop: Vec<String> = a[1..].iter().map(strval).collect();
-            Ok(Value::list(list_of(&a[0]).into_iter().filter(|v| !drop.contains(&strval(v))).collect()))
+            Ok(Value::list(
+                list_of(&a[0])
+                    .into_iter()
+                    .filter(|v| !drop.contains(&strval(v)))
+                    .collect(),
+            ))
         }),
         ("uniq", |a| {
             let mut seen: Vec<String> = Vec::new();
@@ -345,10 +400,31 @@ pub fn shims() -> HashMap<&'static str, Func> {
             }
             Ok(Value::list(out))
         }),
-        ("compact", |a| Ok(Value::list(list_of(&a[0]).into_iter().filter(|v| !empty(v)).collect()))),
-        ("coalesce", |a| Ok(a.iter().find(|v| !empty(v)).cloned().unwrap_or(Value::Nil))),
-        ("splitList", |a| Ok(Value::list(strval(&a[1]).split(&strval(&a[0])).map(Value::string).collect()))),
-        ("join", |a| Ok(Value::string(list_of(&a[1]).iter().map(strval).collect::<Vec<_>>().join(&strval(&a[0]))))),
+        ("compact", |a| {
+            Ok(Value::list(
+                list_of(&a[0]).into_iter().filter(|v| !empty(v)).collect(),
+            ))
+        }),
+        ("coalesce", |a| {
+            Ok(a.iter().find(|v| !empty(v)).cloned().unwrap_or(Value::Nil))
+        }),
+        ("splitList", |a| {
+            Ok(Value::list(
+                strval(&a[1])
+                    .split(&strval(&a[0]))
+                    .map(Value::string)
+                    .collect(),
+            ))
+        }),
+        ("join", |a| {
+            Ok(Value::string(
+                list_of(&a[1])
+                    .iter()
+                    .map(strval)
+                    .collect::<Vec<_>>()
+                    .join(&strval(&a[0])),
+            ))
+        }),
         ("sortAlpha", |a| {
             let mut l: Vec<String> = list_of(&a[0]).iter().map(strval).collect();
             l.sort();
@@ -356,11 +432,15 @@ pub fn shims() -> HashMap<&'static str, Func> {
         }),
         ("b64enc", |a| {
             use base64::Engine as _;
-            Ok(Value::string(base64::engine::general_purpose::STANDARD.encode(strval(&a[0]))))
+            Ok(Value::string(
+                base64::engine::general_purpose::STANDARD.encode(strval(&a[0])),
+            ))
         }),
         ("sha256sum", |a| {
             use sha2::Digest as _;
-            Ok(Value::string(hex::encode(sha2::Sha256::digest(strval(&a[0]).as_bytes()))))
+            Ok(Value::string(hex::encode(sha2::Sha256::digest(
+                strval(&a[0]).as_bytes(),
+            ))))
         }),
         ("semverCompare", semver_compare),
         ("regexMatch", |a| {
@@ -369,14 +449,18 @@ pub fn shims() -> HashMap<&'static str, Func> {
         }),
         ("regexReplaceAll", |a| {
             let re = regex::Regex::new(&strval(&a[0])).map_err(|e| err(&e.to_string()))?;
-            Ok(Value::string(re.replace_all(&strval(&a[1]), strval(&a[2]).as_str()).into_owned()))
+            Ok(Value::string(
+                re.replace_all(&strval(&a[1]), strval(&a[2]).as_str())
+                    .into_owned(),
+            ))
         }),
         ("now", |_| Ok(Value::string("2026-01-01 00:00:00"))),
         ("date", |_| Ok(Value::string("2026-01-01"))),
         ("env", |_| Ok(Value::string(""))),
         ("semver", |a| {
             let text = strval(&a[0]);
-            let v = semver::Version::parse(text.trim_start_matches('v')).map_err(|e| err(&e.to_string()))?;
+            let v = semver::Version::parse(text.trim_start_matches('v'))
+                .map_err(|e| err(&e.to_string()))?;
             Ok(Value::Object(Rc::new(super::objects::Struct::new(
                 "*semver.Version",
                 vec![
@@ -388,7 +472,9 @@ pub fn shims() -> HashMap<&'static str, Func> {
             ))))
         }),
         ("dateInZone", |_| Ok(Value::string("2026-01-01T00:00:00Z"))),
-        ("htpasswd", |a| Ok(Value::string(format!("{}:$2a$10$stub", strval(&a[0]))))),
+        ("htpasswd", |a| {
+            Ok(Value::string(format!("{}:$2a$10$stub", strval(&a[0]))))
+        }),
         ("prepend", |a| {
             let mut l = vec![a[1].clone()];
             l.extend(list_of(&a[0]));
@@ -417,34 +503,62 @@ pub fn shims() -> HashMap<&'static str, Func> {
         ("addf", |a| Ok(Value::Float(a.iter().map(to_f64).sum()))),
         ("subf", |a| Ok(Value::Float(to_f64(&a[0]) - to_f64(&a[1])))),
         ("divf", |a| Ok(Value::Float(to_f64(&a[0]) / to_f64(&a[1])))),
-        ("maxf", |a| Ok(Value::Float(a.iter().map(to_f64).fold(f64::MIN, f64::max)))),
-        ("minf", |a| Ok(Value::Float(a.iter().map(to_f64).fold(f64::MAX, f64::min)))),
+        ("maxf", |a| {
+            Ok(Value::Float(a.iter().map(to_f64).fold(f64::MIN, f64::max)))
+        }),
+        ("minf", |a| {
+            Ok(Value::Float(a.iter().map(to_f64).fold(f64::MAX, f64::min)))
+        }),
         ("b64dec", |a| {
             use base64::Engine as _;
-            let d = base64::engine::general_purpose::STANDARD.decode(strval(&a[0])).unwrap_or_default();
+            let d = base64::engine::general_purpose::STANDARD
+                .decode(strval(&a[0]))
+                .unwrap_or_default();
             Ok(Value::string(String::from_utf8_lossy(&d).into_owned()))
         }),
         ("mustWithout", |a| {
             let drop: Vec<String> = a[1..].iter().map(strval).collect();
-            Ok(Value::list(list_of(&a[0]).into_iter().filter(|v| !drop.contains(&strval(v))).collect()))
+            Ok(Value::list(
+                list_of(&a[0])
+                    .into_iter()
+                    .filter(|v| !drop.contains(&strval(v)))
+                    .collect(),
+            ))
         }),
         ("mustHas", |a| {
             let needle = strval(&a[0]);
-            Ok(Value::Bool(list_of(&a[1]).iter().any(|v| strval(v) == needle)))
+            Ok(Value::Bool(
+                list_of(&a[1]).iter().any(|v| strval(v) == needle),
+            ))
         }),
         ("mustPrepend", |a| {
             let mut l = vec![a[1].clone()];
             l.extend(list_of(&a[0]));
             Ok(Value::list(l))
         }),
-        ("mustFirst", |a| Ok(list_of(&a[0]).first().cloned().unwrap_or(Value::Nil))),
-        ("mustLast", |a| Ok(list_of(&a[0]).last().cloned().unwrap_or(Value::Nil))),
-        ("mustCompact", |a| Ok(Value::list(list_of(&a[0]).into_iter().filter(|v| !empty(v)).collect()))),
+        ("mustFirst", |a| {
+            Ok(list_of(&a[0]).first().cloned().unwrap_or(Value::Nil))
+        }),
+        ("mustLast", |a| {
+            Ok(list_of(&a[0]).last().cloned().unwrap_or(Value::Nil))
+        }),
+        ("mustCompact", |a| {
+            Ok(Value::list(
+                list_of(&a[0]).into_iter().filter(|v| !empty(v)).collect(),
+            ))
+        }),
         ("mustRegexMatch", |a| {
             let re = regex::Regex::new(&strval(&a[0])).map_err(|e| err(&e.to_string()))?;
             Ok(Value::Bool(re.is_match(&strval(&a[1]))))
         }),
-        ("toStrings", |a| Ok(Value::list(list_of(&a[0]).iter().map(|v| Value::string(strval(v))).collect()))),
+        ("toStrings", |a| {
+            Ok(Value::list(
+                list_of(&a[0])
+                    .iter()
+                    .map(|v| Value::string(strval(v)))
+                    .collect(),
+            ))
+        }),
     ];
     fs.iter().copied().collect()
 }

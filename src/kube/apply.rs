@@ -94,8 +94,8 @@ pub struct ApplyReport {
 /// `previous` holds the objects of the release's previous manifest; client-side updates use
 /// the matching one (by [`ResourceKey`]) to turn removed fields into deletions.
 ///
-/// A server-side conflict fails with [`Error::Conflict`] (the server's message names the other
-/// manager and fields). Objects the server cannot type for server-side apply (a Service port
+/// A server-side conflict with another manager fails with [`Error::Conflict`] (the server's
+/// message names the other manager and fields; [`Error::hint`] suggests `--force-conflicts`). Objects the server cannot type for server-side apply (a Service port
 /// without `protocol` on Kubernetes < 1.21, fields the server's schema lacks) are applied
 /// client-side instead, with a note in the report.
 pub async fn apply(
@@ -158,6 +158,30 @@ async fn apply_one(
                     client_side(client, resource, old, options.dry_run).await?,
                 )
             }
+            Err(err) if conflicts_only_with_ourselves(&err) => {
+                // Fields rhelm (or Helm) wrote client-side under the same manager name: take
+                // them over, as Helm 4 migrates client-side managed fields on its way to
+                // server-side apply. Conflicts with any other manager still fail.
+                note = Some(format!(
+                    "{}: took over fields {FIELD_MANAGER:?} had written client-side ({})",
+                    resource.describe(),
+                    status_message(&err).unwrap_or_default()
+                ));
+                let forced = ApplyOptions {
+                    force_conflicts: true,
+                    ..options.clone()
+                };
+                server_side(client, resource, &forced)
+                    .await
+                    .map_err(|err| Error::request("apply", resource.describe(), err))?;
+                (ApplyMethod::ServerSide, ApplyOutcome::Applied)
+            }
+            Err(err) if super::error::status_code(&err) == Some(409) => {
+                return Err(Error::Conflict {
+                    object: helm_object_id(resource),
+                    message: status_message(&err).unwrap_or_default().to_owned(),
+                });
+            }
             Err(err) => return Err(Error::request("apply", resource.describe(), err)),
         },
     };
@@ -187,6 +211,47 @@ async fn server_side(
         .patch(resource.name(), &params, &Patch::Apply(&resource.object))
         .await?;
     Ok(())
+}
+
+/// `namespace/name group/version, Kind=Kind`: how Helm 4 names an object in conflict errors
+/// (Go's `GroupVersionKind.String()`, so core kinds read `/v1, Kind=ConfigMap`).
+fn helm_object_id(resource: &Resource) -> String {
+    let ar = &resource.resource_type.api_resource;
+    format!(
+        "{}/{} {}/{}, Kind={}",
+        resource.namespace().unwrap_or_default(),
+        resource.name(),
+        ar.group,
+        ar.version,
+        ar.kind
+    )
+}
+
+/// The field managers a server-side apply conflict names (`conflict with "x" using v1: …`,
+/// `conflicts with "x" using v1:\n- …`).
+fn conflicting_managers(message: &str) -> Vec<&str> {
+    let mut managers = Vec::new();
+    let mut rest = message;
+    while let Some(at) = rest.find(" with \"") {
+        let before = &rest[..at];
+        rest = &rest[at + " with \"".len()..];
+        let Some(end) = rest.find('"') else { break };
+        if before.ends_with("conflict") || before.ends_with("conflicts") {
+            managers.push(&rest[..end]);
+        }
+        rest = &rest[end..];
+    }
+    managers
+}
+
+/// True for a 409 apply conflict whose every conflicting manager is [`FIELD_MANAGER`] itself
+/// (its client-side `Update` entries).
+fn conflicts_only_with_ourselves(err: &::kube::Error) -> bool {
+    if super::error::status_code(err) != Some(409) {
+        return false;
+    }
+    let managers = conflicting_managers(status_message(err).unwrap_or_default());
+    !managers.is_empty() && managers.iter().all(|m| *m == FIELD_MANAGER)
 }
 
 fn is_untypable(err: &::kube::Error) -> bool {
@@ -348,6 +413,45 @@ mod tests {
             merge_patch(None, &new, &live),
             Some(json!({"metadata": {"labels": {"a": "1"}}}))
         );
+    }
+
+    #[test]
+    fn conflicting_managers_are_read_from_both_message_forms() {
+        assert_eq!(
+            conflicting_managers(
+                "Apply failed with 1 conflict: conflict with \"other\" using v1: .data.key"
+            ),
+            ["other"]
+        );
+        assert_eq!(
+            conflicting_managers(
+                "Apply failed with 3 conflicts: conflicts with \"helm\" using v1:\n- .data.a\n- .data.b\nconflict with \"kubectl\" with subresource \"status\" using v1: .status.x"
+            ),
+            ["helm", "kubectl"]
+        );
+    }
+
+    #[test]
+    fn only_conflicts_with_our_own_manager_are_taken_over() {
+        let err = |msg: &str, code| {
+            ::kube::Error::Api(
+                ::kube::core::Status::failure(msg, "Conflict")
+                    .with_code(code)
+                    .boxed(),
+            )
+        };
+        assert!(conflicts_only_with_ourselves(&err(
+            "Apply failed with 1 conflict: conflict with \"helm\" using v1: .data.a",
+            409
+        )));
+        assert!(!conflicts_only_with_ourselves(&err(
+            "Apply failed with 2 conflicts: conflict with \"helm\" using v1: .data.a\nconflict with \"other\" using v1: .data.b",
+            409
+        )));
+        assert!(!conflicts_only_with_ourselves(&err(
+            "conflict with \"helm\"",
+            422
+        )));
     }
 
     #[test]

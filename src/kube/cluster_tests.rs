@@ -360,7 +360,11 @@ async fn a_field_owned_by_another_manager_conflicts_until_forced() {
         text.contains("\"other\"") && text.contains(".data.key"),
         "{text}"
     );
-    assert!(text.contains("--force-conflicts"), "{text}");
+    assert!(
+        text.starts_with(&format!("conflict occurred while applying object {ns}/shared /v1, Kind=ConfigMap: Apply failed with 1 conflict: conflict with \"other\"")),
+        "{text}"
+    );
+    assert!(err.hint().unwrap().contains("--force-conflicts"));
 
     let forced = ApplyOptions {
         force_conflicts: true,
@@ -741,6 +745,26 @@ async fn waiting_for_deletion_ends_when_objects_are_gone() {
         .unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs cluster (scripts/test-cluster.sh)"]
+async fn blocking_lookup_works_from_a_render_thread() {
+    let (client, discovery, ns) = setup("blocking").await;
+    let resources = build_resources([config_map("one", "  a: b\n")], &discovery, &ns).unwrap();
+    apply(&client, &resources, &[], &ApplyOptions::default())
+        .await
+        .unwrap();
+    let lookup = BlockingLookup::new(
+        client,
+        std::sync::Arc::new(discovery),
+        tokio::runtime::Handle::current(),
+    );
+    let found = std::thread::spawn(move || lookup.lookup("v1", "ConfigMap", &ns, "one"))
+        .join()
+        .unwrap()
+        .unwrap();
+    assert_eq!(found["data"]["a"], "b");
+}
+
 /// The action layer may spawn these futures onto the runtime: they must be `Send`.
 #[allow(dead_code)]
 fn public_futures_are_send(client: &Client, discovery: &Discovery, resources: &[Resource]) {
@@ -766,4 +790,199 @@ fn public_futures_are_send(client: &Client, discovery: &Discovery, resources: &[
     send(get(client, &resources[0]));
     send(wait_ready(client, resources, Duration::from_secs(1)));
     send(wait_deleted(client, resources, Duration::from_secs(1)));
+    send(wait_completed(client, resources, Duration::from_secs(1)));
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (scripts/test-cluster.sh)"]
+async fn a_hook_job_is_waited_for_until_it_completes_or_fails() {
+    let (client, discovery, ns) = setup("hook").await;
+    let job = |name: &str| {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox\n"
+        )
+    };
+    let resources = build_resources([job("ok"), job("bad")], &discovery, &ns).unwrap();
+    apply(&client, &resources, &[], &ApplyOptions::default())
+        .await
+        .unwrap();
+    let ok = &resources[0..1];
+    let bad = &resources[1..2];
+
+    let err = wait_completed(&client, ok, Duration::from_millis(500))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("0 of 1 completions"), "{err}");
+
+    // Play the job controller.
+    let succeeded =
+        json!({"status": {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}});
+    ok[0]
+        .api(client.kube())
+        .patch_status(
+            "ok",
+            &Default::default(),
+            &::kube::api::Patch::Merge(&succeeded),
+        )
+        .await
+        .unwrap();
+    wait_completed(&client, ok, Duration::from_secs(30))
+        .await
+        .unwrap();
+
+    let failed = json!({"status": {"failed": 1, "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]}});
+    bad[0]
+        .api(client.kube())
+        .patch_status(
+            "bad",
+            &Default::default(),
+            &::kube::api::Patch::Merge(&failed),
+        )
+        .await
+        .unwrap();
+    let err = wait_completed(&client, bad, Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Failed { .. }), "{err}");
+    assert!(err.to_string().contains("BackoffLimitExceeded"), "{err}");
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (scripts/test-cluster.sh)"]
+async fn server_side_apply_takes_over_fields_rhelm_wrote_client_side() {
+    let (client, discovery, ns) = setup("switch").await;
+    let csa = ApplyOptions {
+        method: ApplyMethod::ClientSide,
+        ..ApplyOptions::default()
+    };
+    let first = build_resources([config_map("c", "  a: \"1\"\n")], &discovery, &ns).unwrap();
+    apply(&client, &first, &[], &csa).await.unwrap();
+    let second = build_resources([config_map("c", "  a: \"2\"\n")], &discovery, &ns).unwrap();
+    let report = apply(&client, &second, &first, &ApplyOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(report.notes.len(), 1, "{:?}", report.notes);
+    let live = get(&client, &second[0]).await.unwrap().unwrap();
+    assert_eq!(live["data"]["a"], "2");
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (scripts/test-cluster.sh)"]
+async fn connecting_with_server_token_and_ca_flags_needs_no_kubeconfig_context() {
+    let text = std::fs::read_to_string(kubeconfig()).unwrap();
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .map(|v| v.trim().trim_matches('"').to_owned())
+            .unwrap()
+    };
+    let options = ConnectOptions {
+        // The kubeconfig given only to keep `~/.kube/config` out; its server is overridden.
+        kubeconfig: Some(kubeconfig()),
+        api_server: Some(field("server:")),
+        token: Some(field("token:")),
+        ca_file: Some(PathBuf::from(field("certificate-authority:"))),
+        as_user: Some("nobody".into()),
+        ..ConnectOptions::default()
+    };
+    let client = connect_with(&options).await.unwrap();
+    assert_eq!(client.server_version().major, "1");
+    // Impersonating a user without roles: reads are forbidden, with the server's message.
+    let discovery = Discovery::run(&client).await.unwrap();
+    let err = lookup(&client, &discovery, "v1", "ConfigMap", "default", "x")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err}");
+}
+
+/// Leaves out what legitimately differs between kubectl's and our parse: the namespace (we
+/// default it), and `annotations: null`/`labels: null` (typed metadata drops them, as the
+/// server does).
+fn normalized(mut object: serde_json::Value) -> serde_json::Value {
+    if let Some(meta) = object.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+        meta.remove("namespace");
+        meta.remove("creationTimestamp");
+        for key in ["annotations", "labels"] {
+            if meta.get(key).is_some_and(serde_json::Value::is_null) {
+                meta.remove(key);
+            }
+        }
+    }
+    object
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (scripts/test-cluster.sh)"]
+async fn manifests_parse_exactly_as_kubectls_go_yaml_does() {
+    let client = connect(Some(&kubeconfig()), None).await.unwrap();
+    let discovery = Discovery::run(&client).await.unwrap();
+    let root = shared_dir().join("conformance");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("expected/manifest.yaml").is_file())
+        .collect();
+    cases.sort();
+    let mut compared = 0;
+    for case in &cases {
+        let manifest = std::fs::read_to_string(case.join("expected/manifest.yaml")).unwrap();
+        // Kinds of CRDs installed by other tests may be missing here; those cases are skipped.
+        let Ok(ours) = build_resources([&manifest], &discovery, "cmp") else {
+            continue;
+        };
+        // kubectl wants one namespace per call: point every object at the same one.
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(case.join("meta.json")).unwrap())
+                .unwrap();
+        let ns = meta["namespace"].as_str().unwrap();
+        let input = dir.path().join("in.yaml");
+        std::fs::write(
+            &input,
+            manifest.replace("namespace: kube-system", &format!("namespace: {ns}")),
+        )
+        .unwrap();
+        let out = kubectl(
+            &[
+                "create",
+                "--validate=false",
+                "--dry-run=client",
+                "-o",
+                "json",
+                "-n",
+                ns,
+                "-f",
+                input.to_str().unwrap(),
+            ],
+            "",
+        )
+        .await;
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            case.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: Vec<serde_json::Value> = serde_json::Deserializer::from_slice(&out.stdout)
+            .into_iter::<serde_json::Value>()
+            .map(Result::unwrap)
+            .flat_map(|v| match v["items"].as_array() {
+                Some(items) if v["kind"] == "List" => items.clone(),
+                _ => vec![v],
+            })
+            .collect();
+        assert_eq!(theirs.len(), ours.len(), "{}", case.display());
+        for (theirs, ours) in theirs.into_iter().zip(&ours) {
+            assert_eq!(
+                normalized(theirs),
+                normalized(ours.to_json()),
+                "{}: {}",
+                case.display(),
+                ours.describe()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "compared {compared} objects");
 }

@@ -36,6 +36,20 @@ pub enum Error {
         #[source]
         source: ::kube::config::KubeconfigError,
     },
+    /// `--kube-context` names a context the kubeconfig lacks (client-go's text).
+    #[error("context {context:?} does not exist")]
+    UnknownContext {
+        /// The context asked for.
+        context: String,
+    },
+    /// `--kube-apiserver` is not a URL.
+    #[error("invalid API server URL {server:?}: {reason}")]
+    InvalidServer {
+        /// The value given.
+        server: String,
+        /// Why it does not parse.
+        reason: String,
+    },
     /// The HTTP client could not be built from the kubeconfig (bad certificate, bad URL, …).
     #[error("building the Kubernetes client: {source}")]
     ClientSetup {
@@ -79,13 +93,12 @@ pub enum Error {
         /// `invalid ownership metadata; …`.
         reason: String,
     },
-    /// Server-side apply found fields owned by another field manager.
-    #[error(
-        "failed to apply {resource}: {message}\nuse --force-conflicts to take ownership of these fields"
-    )]
+    /// Server-side apply found fields owned by another field manager (Helm 4's text; see
+    /// [`Error::hint`] for the advice).
+    #[error("conflict occurred while applying object {object}: {message}")]
     Conflict {
-        /// `Kind "name" in namespace "ns"`.
-        resource: String,
+        /// `namespace/name group/version, Kind=Kind`, as Helm names it.
+        object: String,
         /// The server's message; it names the other manager and each field.
         message: String,
     },
@@ -161,21 +174,34 @@ fn aggregate(kinds: &[UnknownKind]) -> String {
 }
 
 impl Error {
-    /// Wraps a failed request about `resource`, keeping 403 messages verbatim and turning
-    /// apply conflicts (409 on a server-side apply) into [`Error::Conflict`].
+    /// What the user can do about this error, for the CLI's `hint:` line; `None` when there
+    /// is nothing specific to say.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Error::Conflict { .. } => Some(
+                "another field manager owns these fields; re-run with --force-conflicts to take them over",
+            ),
+            Error::Ownership { .. } => {
+                Some("adopt the existing object with --take-ownership, or delete it first")
+            }
+            Error::UnknownKinds(_) => Some(
+                "install the CustomResourceDefinitions first (a chart's crds/ directory), or check the apiVersion",
+            ),
+            Error::Unreachable { .. } => {
+                Some("check --kubeconfig, --kube-context and that the API server is running")
+            }
+            _ => None,
+        }
+    }
+
+    /// Wraps a failed request about `resource`, keeping 403 messages verbatim.
     pub(crate) fn request(verb: &'static str, resource: String, source: ::kube::Error) -> Self {
-        if let ::kube::Error::Api(status) = &source {
-            if status.code == 403 {
-                return Error::Forbidden {
-                    message: status.message.clone(),
-                };
-            }
-            if status.code == 409 && verb == "apply" {
-                return Error::Conflict {
-                    resource,
-                    message: status.message.clone(),
-                };
-            }
+        if let ::kube::Error::Api(status) = &source
+            && status.code == 403
+        {
+            return Error::Forbidden {
+                message: status.message.clone(),
+            };
         }
         Error::Request {
             verb,
@@ -280,19 +306,16 @@ mod tests {
     }
 
     #[test]
-    fn apply_conflict_suggests_force_conflicts() {
-        let status = ::kube::core::Status::failure(
-            "Apply failed with 1 conflict: conflict with \"other\": .data.k",
-            "Conflict",
-        )
-        .with_code(409);
-        let err = Error::request(
-            "apply",
-            "ConfigMap \"c\" in namespace \"n\"".into(),
-            ::kube::Error::Api(status.boxed()),
+    fn an_apply_conflict_reads_like_helm_4_and_hints_at_force_conflicts() {
+        let err = Error::Conflict {
+            object: "ns/c /v1, Kind=ConfigMap".into(),
+            message: "Apply failed with 1 conflict: conflict with \"other\" using v1: .data.k"
+                .into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "conflict occurred while applying object ns/c /v1, Kind=ConfigMap: Apply failed with 1 conflict: conflict with \"other\" using v1: .data.k"
         );
-        let text = err.to_string();
-        assert!(text.contains("conflict with \"other\": .data.k"));
-        assert!(text.contains("--force-conflicts"));
+        assert!(err.hint().unwrap().contains("--force-conflicts"));
     }
 }

@@ -36,6 +36,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod apply;
 mod client;
 mod delete;
@@ -55,17 +57,17 @@ mod cluster_tests;
 pub use apply::{
     Applied, ApplyMethod, ApplyOptions, ApplyOutcome, ApplyReport, apply, merge_patch,
 };
-pub use client::{Client, ServerVersion, connect};
+pub use client::{Client, ConnectOptions, ServerVersion, connect, connect_with};
 pub use delete::{DeleteFailure, DeleteOptions, DeleteReport, delete, is_kept};
 pub use discovery::{Discovery, ResourceType};
 pub use error::{Error, UnknownKind};
-pub use lookup::{get, lookup};
+pub use lookup::{BlockingLookup, get, lookup};
 pub use namespace::ensure_namespace;
 pub use ownership::{
     Adoption, OwnershipPolicy, add_ownership_metadata, check_ownership, ownership_problem,
 };
 pub use resource::{Resource, ResourceKey, build_resources, removed};
-pub use wait::{wait_deleted, wait_ready};
+pub use wait::{wait_completed, wait_deleted, wait_ready};
 
 /// The field manager rhelm uses for every write. It is the same as the `helm` CLI's
 /// (`cmd/helm/helm.go` pins it), so Helm and rhelm can upgrade each other's releases without

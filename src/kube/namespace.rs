@@ -19,6 +19,10 @@ pub async fn ensure_namespace(client: &Client, name: &str) -> Result<(), Error> 
     match api.create(&PostParams::default(), &namespace).await {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
-        Err(source) => Err(Error::request("create", format!("Namespace {name:?}"), source)),
+        Err(source) => Err(Error::request(
+            "create",
+            format!("Namespace {name:?}"),
+            source,
+        )),
     }
 }

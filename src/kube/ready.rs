@@ -39,6 +39,25 @@ pub fn readiness(object: &Value) -> Readiness {
     }
 }
 
+/// Whether a hook object has run to completion, as Helm waits for hooks: a Job must complete
+/// (see [`readiness`]), a Pod must have succeeded; any other kind is done at once.
+pub fn completion(object: &Value) -> Readiness {
+    match str_at(object, &["kind"]).unwrap_or_default() {
+        "Job" => job(object),
+        "Pod" => match str_at(object, &["status", "phase"]) {
+            Some("Succeeded") => Readiness::Ready,
+            Some("Failed") => Readiness::Failed(
+                str_at(object, &["status", "message"])
+                    .or(str_at(object, &["status", "reason"]))
+                    .unwrap_or("pod failed")
+                    .to_owned(),
+            ),
+            phase => Readiness::Pending(format!("pod is {}", phase.unwrap_or("Pending"))),
+        },
+        _ => Readiness::Ready,
+    }
+}
+
 fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(v, |v, key| v.get(key))
 }
@@ -446,6 +465,38 @@ mod tests {
             readiness(&crd(json!([{"type": "NamesAccepted", "status": "False"}]))),
             Readiness::Failed(_)
         ));
+    }
+
+    #[test]
+    fn a_hook_pod_completes_only_when_it_succeeded() {
+        let p = |status| json!({"apiVersion": "v1", "kind": "Pod", "status": status});
+        let running_and_ready =
+            p(json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}));
+        assert_eq!(readiness(&running_and_ready), Readiness::Ready);
+        assert!(matches!(
+            completion(&running_and_ready),
+            Readiness::Pending(_)
+        ));
+        assert_eq!(
+            completion(&p(json!({"phase": "Succeeded"}))),
+            Readiness::Ready
+        );
+        assert!(matches!(
+            completion(&p(json!({"phase": "Failed"}))),
+            Readiness::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn a_hook_job_completes_when_it_succeeded_and_other_kinds_at_once() {
+        let j = json!({"apiVersion": "batch/v1", "kind": "Job", "spec": {}, "status": {}});
+        assert!(matches!(completion(&j), Readiness::Pending(_)));
+        let done = json!({"apiVersion": "batch/v1", "kind": "Job", "spec": {}, "status": {"succeeded": 1}});
+        assert_eq!(completion(&done), Readiness::Ready);
+        assert_eq!(
+            completion(&json!({"apiVersion": "v1", "kind": "ConfigMap"})),
+            Readiness::Ready
+        );
     }
 
     #[test]

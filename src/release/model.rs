@@ -33,7 +33,8 @@ pub struct Release {
     #[serde(
         default,
         skip_serializing_if = "Map::is_empty",
-        deserialize_with = "null_as_default"
+        serialize_with = "crate::values::go_json::serialize",
+        deserialize_with = "crate::values::go_json::deserialize"
     )]
     pub config: Map<String, Value>,
     /// Rendered non-hook documents, `---\n# Source: <path>\n<doc>\n` blocks.

@@ -31,9 +31,45 @@ pub enum CodecError {
     Json(#[from] serde_json::Error),
 }
 
-/// Encodes a release as Helm does: JSON, gzip (best compression), standard base64.
+/// Serializes a release to JSON bytes exactly as Go's `encoding/json` would write them:
+/// struct field order, no spaces, and `<`, `>`, `&`, U+2028, U+2029 escaped as `\u003c` etc.
+pub fn release_json(release: &Release) -> Result<Vec<u8>, CodecError> {
+    let mut json = Vec::with_capacity(16 * 1024);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut json, GoFormatter);
+    serde::Serialize::serialize(release, &mut serializer)?;
+    Ok(json)
+}
+
+/// serde_json's compact output plus Go's HTML-safe string escaping.
+struct GoFormatter;
+
+impl serde_json::ser::Formatter for GoFormatter {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            let escape = match c {
+                '<' => "\\u003c",
+                '>' => "\\u003e",
+                '&' => "\\u0026",
+                '\u{2028}' => "\\u2028",
+                '\u{2029}' => "\\u2029",
+                _ => continue,
+            };
+            writer.write_all(&fragment.as_bytes()[start..i])?;
+            writer.write_all(escape.as_bytes())?;
+            start = i + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+/// Encodes a release as Helm does: Go-style JSON, gzip (best compression), standard base64.
 pub fn encode_release(release: &Release) -> Result<String, CodecError> {
-    let json = serde_json::to_vec(release)?;
+    let json = release_json(release)?;
     let mut gz = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::best());
     gz.write_all(&json).map_err(CodecError::Gzip)?;
     let compressed = gz.finish().map_err(CodecError::Gzip)?;
@@ -157,6 +193,46 @@ mod tests {
                 // Go writes an empty file list as null, serde as [].
                 chart.remove("files");
             }
+            assert_eq!(ours, helms, "revision {revision}");
+        }
+    }
+
+    #[test]
+    fn release_json_escapes_html_characters_like_go() {
+        let mut release = Release {
+            name: "a".into(),
+            manifest: "x: \"<b>a & b</b>\u{2028}\"".into(),
+            ..Release::default()
+        };
+        release
+            .config
+            .insert("k".into(), serde_json::json!("<there>"));
+        let json = String::from_utf8(release_json(&release).unwrap()).unwrap();
+        assert!(
+            json.contains(r#""config":{"k":"\u003cthere\u003e"}"#),
+            "{json}"
+        );
+        assert!(
+            json.contains(r#"\"\u003cb\u003ea \u0026 b\u003c/b\u003e\u2028\""#),
+            "{json}"
+        );
+        let back: Release = serde_json::from_slice(json.as_bytes()).unwrap();
+        assert_eq!(back.manifest, release.manifest);
+    }
+
+    #[test]
+    fn helm_record_json_is_reproduced_byte_for_byte_apart_from_chart_modtimes() {
+        let modtime = regex::Regex::new(r#",?"(schema)?modtime":"[^"]*""#).unwrap();
+        for revision in 1..=3 {
+            let bytes = STANDARD.decode(fixture_record(revision)).unwrap();
+            let mut helms = Vec::new();
+            GzDecoder::new(&bytes[..]).read_to_end(&mut helms).unwrap();
+            let helms = String::from_utf8(helms).unwrap();
+            let helms = modtime
+                .replace_all(&helms, "")
+                .replace(r#""files":null"#, r#""files":[]"#);
+            let release = decode_release(&fixture_record(revision)).unwrap();
+            let ours = String::from_utf8(release_json(&release).unwrap()).unwrap();
             assert_eq!(ours, helms, "revision {revision}");
         }
     }

@@ -177,19 +177,24 @@ async fn decode_all(records: Vec<Record>) -> Vec<Release> {
     releases
 }
 
-/// Label information of records; records without usable labels are left out (with a
-/// warning), as Helm's own label queries would never find them.
-fn infos(records: &[Record]) -> Vec<RecordInfo> {
+/// Records with their label information; records without usable labels are left out
+/// (with a warning), as Helm's own label queries would never find them.
+fn with_infos(records: Vec<Record>) -> Vec<(RecordInfo, Record)> {
     records
-        .iter()
+        .into_iter()
         .filter_map(|r| {
             let info = RecordInfo::from_labels(&r.key, &r.namespace, &r.labels);
             if info.is_none() {
                 tracing::warn!(key = %r.key, "skipping release record without name/version labels");
             }
-            info
+            Some((info?, r))
         })
         .collect()
+}
+
+/// `owner=helm`: every release record.
+fn owner_selector() -> Labels {
+    Labels::from([(keys::LABEL_OWNER.to_string(), keys::OWNER.to_string())])
 }
 
 /// The record with the highest revision among `records`.
@@ -265,7 +270,7 @@ impl Storage {
     /// Label information of every revision of `name`, oldest first, without decoding.
     pub async fn revisions(&self, name: &str) -> Result<Vec<RecordInfo>, Error> {
         let records = self.driver.query(&release_selector(name)).await?;
-        let mut infos = infos(&records);
+        let mut infos: Vec<RecordInfo> = with_infos(records).into_iter().map(|(i, _)| i).collect();
         infos.sort_by_key(|i| i.revision);
         Ok(infos)
     }
@@ -310,34 +315,50 @@ impl Storage {
         Ok(decode_all(records).await)
     }
 
-    /// The newest revision of each release (per namespace and name) among the revisions
-    /// whose labels pass `filter`; only those records are decoded. Sorted by name, then
-    /// namespace. The driver's namespace (or all) bounds the search.
+    /// The newest revision of each release (per namespace and name), kept if its labels
+    /// pass `filter`; only the kept records are decoded. As Helm's `list`, the status
+    /// filter applies to the newest revision, so a release whose newest revision is
+    /// `pending-rollback` is not listed as `deployed` through an older one. Sorted by name,
+    /// then namespace; the driver's namespace (or all) bounds the search.
     pub async fn list_releases(
         &self,
         filter: impl Fn(&RecordInfo) -> bool,
     ) -> Result<Vec<Release>, Error> {
-        let owner = Labels::from([(keys::LABEL_OWNER.to_string(), keys::OWNER.to_string())]);
-        let records = self.driver.query(&owner).await?;
-        let mut newest: BTreeMap<(String, String), (u32, Record)> = BTreeMap::new();
-        for record in records {
-            let Some(info) =
-                RecordInfo::from_labels(&record.key, &record.namespace, &record.labels)
-            else {
-                tracing::warn!(key = %record.key, "skipping release record without name/version labels");
-                continue;
-            };
-            if !filter(&info) {
-                continue;
-            }
-            let id = (info.name, info.namespace);
-            if newest.get(&id).is_none_or(|(rev, _)| *rev < info.revision) {
-                newest.insert(id, (info.revision, record));
+        let records = self.driver.query(&owner_selector()).await?;
+        let mut newest: BTreeMap<(String, String), (RecordInfo, Record)> = BTreeMap::new();
+        for (info, record) in with_infos(records) {
+            let id = (info.name.clone(), info.namespace.clone());
+            if newest
+                .get(&id)
+                .is_none_or(|(kept, _)| kept.revision < info.revision)
+            {
+                newest.insert(id, (info, record));
             }
         }
-        let mut releases = decode_all(newest.into_values().map(|(_, r)| r).collect()).await;
+        let kept: Vec<Record> = newest
+            .into_values()
+            .filter(|(info, _)| filter(info))
+            .map(|(_, record)| record)
+            .collect();
+        let mut releases = decode_all(kept).await;
         releases.sort_by(|a, b| (&a.name, &a.namespace).cmp(&(&b.name, &b.namespace)));
         Ok(releases)
+    }
+
+    /// Every revision of every release whose labels pass `filter`, decoded in parallel and
+    /// sorted by namespace, name and revision (Helm's `list --superseded`, which looks past
+    /// the newest revisions).
+    pub async fn list_revisions(
+        &self,
+        filter: impl Fn(&RecordInfo) -> bool,
+    ) -> Result<Vec<Release>, Error> {
+        let records = self.driver.query(&owner_selector()).await?;
+        let kept: Vec<Record> = with_infos(records)
+            .into_iter()
+            .filter(|(info, _)| filter(info))
+            .map(|(_, record)| record)
+            .collect();
+        Ok(decode_all(kept).await)
     }
 
     /// Deletes the oldest revisions of `name` until at most `max` remain, never deleting
@@ -645,28 +666,60 @@ mod tests {
         assert_eq!(got.labels, Labels::from([("team".into(), "a".into())]));
     }
 
+    fn names_and_revisions(releases: &[Release]) -> Vec<(&str, u32)> {
+        releases
+            .iter()
+            .map(|r| (r.name.as_str(), r.revision))
+            .collect()
+    }
+
     #[tokio::test]
-    async fn list_releases_gives_the_newest_revision_per_release_after_filtering() {
+    async fn list_releases_filters_the_newest_revision_of_each_release() {
         let storage = memory();
         with_history(
             &storage,
             "web",
-            &[Status::Superseded, Status::Deployed, Status::Failed],
+            &[
+                Status::Superseded,
+                Status::Deployed,
+                Status::PendingRollback,
+            ],
         )
         .await;
         with_history(&storage, "db", &[Status::Deployed]).await;
         let all = storage.list_releases(|_| true).await.unwrap();
-        let got: Vec<(&str, u32)> = all.iter().map(|r| (r.name.as_str(), r.revision)).collect();
-        assert_eq!(got, [("db", 1), ("web", 3)]);
+        assert_eq!(names_and_revisions(&all), [("db", 1), ("web", 3)]);
+        // web's deployed revision 2 is not its newest: Helm does not list it as deployed.
         let deployed = storage
             .list_releases(|i| i.status == Status::Deployed)
             .await
             .unwrap();
-        let got: Vec<(&str, u32)> = deployed
-            .iter()
-            .map(|r| (r.name.as_str(), r.revision))
-            .collect();
-        assert_eq!(got, [("db", 1), ("web", 2)]);
+        assert_eq!(names_and_revisions(&deployed), [("db", 1)]);
+        let pending = storage
+            .list_releases(|i| i.status.is_pending())
+            .await
+            .unwrap();
+        assert_eq!(names_and_revisions(&pending), [("web", 3)]);
+    }
+
+    #[tokio::test]
+    async fn list_revisions_looks_past_the_newest_revisions() {
+        let storage = memory();
+        with_history(
+            &storage,
+            "web",
+            &[Status::Superseded, Status::Superseded, Status::Deployed],
+        )
+        .await;
+        with_history(&storage, "db", &[Status::Superseded, Status::Deployed]).await;
+        let superseded = storage
+            .list_revisions(|i| i.status == Status::Superseded)
+            .await
+            .unwrap();
+        assert_eq!(
+            names_and_revisions(&superseded),
+            [("db", 1), ("web", 1), ("web", 2)]
+        );
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@
 //! user values lives in `crate::chart::coalesce`.
 use std::path::PathBuf;
 
+pub mod go_json;
 pub mod sources;
 pub mod strvals;
 pub mod yaml;

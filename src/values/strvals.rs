@@ -16,6 +16,9 @@ use serde_json::{Map, Number, Value};
 pub const MAX_INDEX: i64 = 65536;
 /// Deepest `a.b.c…` nesting accepted (Helm's `strvals.MaxNestedNameLevel`).
 pub const MAX_NESTED_NAME_LEVEL: usize = 30;
+/// Deepest `a[0][0]…` nesting accepted. Helm has no limit (Go stacks grow); this one only
+/// keeps absurd input from exhausting the stack.
+pub const MAX_NESTED_LIST_LEVEL: usize = 100;
 
 /// How values on the right of `=` are turned into JSON values.
 pub enum Mode<'a> {
@@ -142,7 +145,7 @@ impl Parser<'_, '_, '_> {
                     Some(Value::Array(l)) => std::mem::take(l),
                     Some(other) => return err(conversion_panic(other, "[]interface {}")),
                 };
-                let result = self.list_item(&mut list, i, level);
+                let result = self.list_item(&mut list, i, level, 0);
                 set(data, &k, Value::Array(list));
                 result
             }
@@ -228,7 +231,18 @@ impl Parser<'_, '_, '_> {
         go_atoi(&v).map_err(|m| Flow::Err(format!("error parsing index: {m}")))
     }
 
-    fn list_item(&mut self, list: &mut Vec<Value>, i: i64, level: usize) -> Result<()> {
+    fn list_item(
+        &mut self,
+        list: &mut Vec<Value>,
+        i: i64,
+        level: usize,
+        depth: usize,
+    ) -> Result<()> {
+        if depth > MAX_NESTED_LIST_LEVEL {
+            return err(format!(
+                "list nested level is greater than maximum supported nested level of {MAX_NESTED_LIST_LEVEL}"
+            ));
+        }
         if i < 0 {
             return err(format!("negative {i} index not allowed"));
         }
@@ -270,7 +284,7 @@ impl Parser<'_, '_, '_> {
                     Some(Value::Array(l)) => std::mem::take(l),
                     Some(other) => return err(conversion_panic(other, "[]interface {}")),
                 };
-                self.list_item(&mut inner, next, level)?;
+                self.list_item(&mut inner, next, level, depth + 1)?;
                 set_index(list, i, Value::Array(inner))
             }
             Some('.') => {
@@ -549,6 +563,12 @@ mod tests {
         assert!(parse(&deep).unwrap_err().0.contains("nested level"));
         let ok = format!("{}=1", vec!["k"; 31].join("."));
         assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn absurd_list_nesting_is_an_error_not_a_crash() {
+        let deep = format!("a{}=1", "[0]".repeat(200_000));
+        assert!(parse(&deep).unwrap_err().0.contains("list nested level"));
     }
 
     #[test]

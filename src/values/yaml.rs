@@ -12,6 +12,8 @@
 //!   merge keys (`<<`) merge the aliased map(s) in, as go-yaml v2 does;
 //! - a file holds one or more documents separated by `---` lines; their maps are merged.
 //!
+//! Deviation: nesting deeper than [`MAX_DEPTH`] (500) is refused; go-yaml allows 10000.
+//!
 //! It does not write YAML (the engine's `toYaml` does).
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -22,6 +24,13 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Upper bound on nodes produced by alias expansion (guards against "billion laughs").
 const MAX_EXPANDED_NODES: usize = 1_000_000;
+/// Deepest nesting accepted. go-yaml allows 10000; values this deep would overflow the
+/// stack of every recursive consumer (drop, coalescing, rendering), and real charts stay
+/// below 50, so rhelm stops earlier.
+pub const MAX_DEPTH: usize = 500;
+/// Indentation (columns) beyond which a document is refused outright; the parser could not
+/// go that deep even on the large parsing stack.
+const MAX_INDENT: usize = 100_000;
 
 /// A YAML document that could not be read, with the 1-based line where it went wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -100,7 +109,47 @@ fn split_documents(text: &str) -> Vec<(usize, &str)> {
     docs
 }
 
+/// Indentation beyond which parsing moves to a thread with a large stack: the YAML parser
+/// recurses per nesting level, and deep documents would overflow a normal thread's stack.
+const DEEP_INDENT: usize = 128;
+/// Stack for parsing deep documents (virtual memory; only touched pages are used).
+const DEEP_STACK_BYTES: usize = 512 << 20;
+
 fn parse_document_at(text: &str, first_line: usize) -> Result<Value, YamlError> {
+    let (indent_line, indent) = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i, l.len() - l.trim_start_matches(' ').len()))
+        .max_by_key(|&(_, n)| n)
+        .unwrap_or((0, 0));
+    if indent > MAX_INDENT {
+        return Err(YamlError {
+            line: indent_line + first_line,
+            message: format!("exceeded max depth of {MAX_DEPTH}"),
+        });
+    }
+    if indent <= DEEP_INDENT {
+        return parse_on_this_thread(text, first_line);
+    }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(DEEP_STACK_BYTES)
+            .spawn_scoped(scope, || parse_on_this_thread(text, first_line))
+            .map_err(|e| YamlError {
+                line: first_line,
+                message: format!("cannot start parser: {e}"),
+            })?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(YamlError {
+                    line: first_line,
+                    message: "YAML parser failed".into(),
+                })
+            })
+    })
+}
+
+fn parse_on_this_thread(text: &str, first_line: usize) -> Result<Value, YamlError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
     parser.load(&mut builder, false).map_err(|e| YamlError {
@@ -205,6 +254,9 @@ impl MarkedEventReceiver for Builder {
                 }
                 None => self.error = Some((mark.line(), "unknown anchor referenced".into())),
             },
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.error = Some((mark.line(), format!("exceeded max depth of {MAX_DEPTH}")));
+            }
             Event::SequenceStart(anchor, _) => {
                 self.stack.push(Frame::Seq {
                     anchor,
@@ -781,6 +833,56 @@ mod tests {
         let text = to_yaml_string(&v);
         assert_eq!(parse_document(&text).unwrap(), v, "{text}");
         assert!(text.contains("\nlist:\n- k: 1\n  m:\n    x: w\n"), "{text}");
+    }
+
+    #[test]
+    fn deep_block_nesting_parses_up_to_the_limit_and_fails_beyond() {
+        let nest = |depth: usize| {
+            (0..depth)
+                .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+                .collect::<String>()
+                + &" ".repeat(depth)
+                + "leaf: 1\n"
+        };
+        assert!(parse_document(&nest(MAX_DEPTH - 5)).is_ok());
+        let err = parse_document(&nest(3000)).unwrap_err();
+        assert!(err.message.contains("max depth"), "{err}");
+        let too_wide = format!("a:\n{}b: 1\n", " ".repeat(MAX_INDENT + 1));
+        let err = parse_document(&too_wide).unwrap_err();
+        assert!(err.message.contains("max depth"), "{err}");
+        assert_eq!(err.line, 2);
+        // Deep indentation inside a block scalar is text, not nesting.
+        let block = format!("a: |\n  x\n{}y\n", " ".repeat(600));
+        assert!(parse_document(&block).is_ok());
+    }
+
+    #[test]
+    fn absurdly_deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("a: {}{}\n", "[".repeat(20_000), "]".repeat(20_000));
+        let err = parse_document(&text).unwrap_err();
+        assert!(
+            err.message.contains("depth") || err.message.contains("recursion limit"),
+            "{err}"
+        );
+        assert_eq!(err.line, 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_parser_never_panics(input in "[a-z0-9:{}\\[\\],&*!|>'\"#\\- \n<.~]{0,80}") {
+            let _ = parse_values(&input);
+        }
+
+        #[test]
+        fn written_values_read_back_identically(
+            keys in proptest::collection::vec("[ -~]{0,8}", 1..5),
+            strings in proptest::collection::vec("[ -~\n]{0,12}", 1..5),
+        ) {
+            let map: Map<String, Value> = keys.into_iter().zip(strings.into_iter().map(Value::String)).collect();
+            let v = Value::Object(map);
+            let text = to_yaml_string(&v);
+            proptest::prop_assert_eq!(parse_document(&text).unwrap(), v, "{}", text);
+        }
     }
 
     #[test]

@@ -670,7 +670,12 @@ fn decode_objects(kind: &str, list: &Json) -> Vec<StoredRelease> {
 
 /// The release records of `release` stored as Secrets in `ns`, oldest first.
 pub fn stored_releases(ns: &str, release: &str) -> Vec<StoredRelease> {
-    let selector = format!("owner=helm,name={release}");
+    // An empty name selects every release's records.
+    let selector = if release.is_empty() {
+        "owner=helm".to_string()
+    } else {
+        format!("owner=helm,name={release}")
+    };
     decode_objects(
         "Secret",
         &kubectl_json(&["get", "secrets", "-n", ns, "-l", &selector]),
@@ -693,6 +698,22 @@ pub fn stored_revision(ns: &str, release: &str, revision: u64) -> StoredRelease 
         .into_iter()
         .find(|r| r.revision() == revision)
         .unwrap_or_else(|| panic!("no stored revision {revision} of {release} in {ns}"))
+}
+
+/// The objects of a release manifest as (lowercase kind, name), in manifest order.
+pub fn manifest_objects(manifest: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for doc in manifest.split("\n---") {
+        let Ok(value) = serde_yaml::from_str::<Json>(doc.trim_start_matches("---")) else {
+            continue;
+        };
+        if let (Some(kind), Some(name)) =
+            (value["kind"].as_str(), value["metadata"]["name"].as_str())
+        {
+            out.push((kind.to_ascii_lowercase(), name.to_string()));
+        }
+    }
+    out
 }
 
 /// Asserts that no record of `release` in `ns` is left in a `pending-*` state.
@@ -1003,6 +1024,28 @@ pub fn status_block(r: &StoredRelease) -> String {
         s.push_str(&format!("NOTES:\n{}\n", r.notes().trim()));
     }
     s
+}
+
+/// Asserts two texts are equal; on failure shows a unified diff and how each one ends (so that a
+/// missing final newline is visible), then the command that produced `actual`.
+#[track_caller]
+pub fn assert_text(actual: &str, expected: &str, context: &dyn fmt::Display) {
+    if actual == expected {
+        return;
+    }
+    let diff = similar::TextDiff::from_lines(expected, actual);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "actual")
+        .to_string();
+    let tail = |s: &str| format!("{:?}", &s[s.len().saturating_sub(40)..]);
+    panic!(
+        "texts differ\n{}\nexpected ends with {}\nactual   ends with {}\n{context}",
+        text.lines().take(80).collect::<Vec<_>>().join("\n"),
+        tail(expected),
+        tail(actual)
+    );
 }
 
 /// Asserts that `haystack` contains each of `parts` in this order.

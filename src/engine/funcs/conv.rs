@@ -109,14 +109,13 @@ pub fn parse_go_int(s: &str) -> Option<i64> {
     } else {
         (10, lower.clone(), false)
     };
-    if digits.contains('_') {
-        if !prefixed
+    if digits.contains('_')
+        && (!prefixed
             || digits.starts_with('_') && radix != 8
             || digits.ends_with('_')
-            || digits.contains("__")
-        {
-            return None;
-        }
+            || digits.contains("__"))
+    {
+        return None;
     }
     let digits: String = digits.chars().filter(|c| *c != '_').collect();
     if digits.is_empty() {
@@ -153,7 +152,8 @@ pub fn kind_name(v: &Value) -> &'static str {
     match v {
         Value::Nil => "invalid",
         Value::Bool(_) => "bool",
-        Value::Int(_) => "int",
+        // int64, as `--set` values and Sprig's math results are (see Value::type_name).
+        Value::Int(_) => "int64",
         Value::Float(_) => "float64",
         Value::String(_) => "string",
         Value::Bytes(_) | Value::List(_) => "slice",

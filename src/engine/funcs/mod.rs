@@ -16,6 +16,7 @@ use super::value::{Func, FuncError, Value};
 
 pub mod conv;
 pub mod json;
+pub mod sprig_crypto;
 pub mod sprig_dates;
 pub mod sprig_defaults;
 pub mod sprig_lists;
@@ -36,9 +37,17 @@ pub fn builtin_functions() -> HashMap<&'static str, Func> {
     sprig_math::register(&mut m);
     sprig_misc::register(&mut m);
     sprig_dates::register(&mut m);
+    sprig_crypto::register(&mut m);
+    m.insert("hello", hello);
     json::register(&mut m);
     yaml::register(&mut m);
     m
+}
+
+/// Sprig's `hello`.
+fn hello(a: &[Value]) -> FuncResult {
+    args::<0>("hello", a)?;
+    Ok(string_value("Hello!"))
 }
 
 /// Whether an error is Go's argument check (count or type) rather than a failure inside
@@ -124,4 +133,79 @@ where
     S: Into<Rc<str>>,
 {
     Value::list(items.into_iter().map(|s| Value::String(s.into())).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sprig v3's `TxtFuncMap` minus `env`/`expandenv` and `fail` (an executor builtin),
+    /// plus Helm's own functions except the engine-bound `include`/`tpl`/`required`/`lookup`.
+    const EXPECTED: &str = "hello ago date date_in_zone date_modify dateInZone dateModify duration \
+        durationRound htmlDate htmlDateInZone must_date_modify mustDateModify mustToDate now toDate \
+        unixEpoch abbrev abbrevboth trunc trim upper lower title untitle substr repeat trimall \
+        trimAll trimSuffix trimPrefix nospace initials randAlphaNum randAlpha randAscii randNumeric \
+        swapcase shuffle snakecase camelcase kebabcase wrap wrapWith contains hasPrefix hasSuffix \
+        quote squote cat indent nindent replace plural sha1sum sha256sum adler32sum toString atoi \
+        int64 int float64 seq toDecimal split splitList splitn toStrings until untilStep add1 add \
+        sub div mod mul randInt add1f addf subf divf mulf biggest max min maxf minf ceil floor round \
+        join sortAlpha default empty coalesce all any compact mustCompact fromJson toJson \
+        toPrettyJson toRawJson mustFromJson mustToJson mustToPrettyJson mustToRawJson ternary \
+        deepCopy mustDeepCopy typeOf typeIs typeIsLike kindOf kindIs deepEqual getHostByName base \
+        dir clean ext isAbs osBase osClean osDir osExt osIsAbs b64enc b64dec b32enc b32dec tuple \
+        list dict get set unset hasKey pluck keys pick omit merge mergeOverwrite mustMerge \
+        mustMergeOverwrite values append push mustAppend mustPush prepend mustPrepend first \
+        mustFirst rest mustRest last mustLast initial mustInitial reverse mustReverse uniq mustUniq \
+        without mustWithout has mustHas slice mustSlice concat dig chunk mustChunk bcrypt htpasswd \
+        genPrivateKey derivePassword buildCustomCert genCA genCAWithKey genSelfSignedCert \
+        genSelfSignedCertWithKey genSignedCert genSignedCertWithKey encryptAES decryptAES randBytes \
+        uuidv4 semver semverCompare regexMatch mustRegexMatch regexFindAll mustRegexFindAll \
+        regexFind mustRegexFind regexReplaceAll mustRegexReplaceAll regexReplaceAllLiteral \
+        mustRegexReplaceAllLiteral regexSplit mustRegexSplit regexQuoteMeta urlParse urlJoin \
+        toToml mustToToml fromToml toYaml mustToYaml toYamlPretty fromYaml fromYamlArray \
+        fromJsonArray";
+
+    #[test]
+    fn registry_has_every_sprig_and_helm_function() {
+        let m = builtin_functions();
+        let missing: Vec<&str> = EXPECTED
+            .split_whitespace()
+            .filter(|n| !m.contains_key(n))
+            .collect();
+        assert!(missing.is_empty(), "missing: {missing:?}");
+        for absent in [
+            "env",
+            "expandenv",
+            "include",
+            "tpl",
+            "required",
+            "lookup",
+            "fail",
+            "printf",
+        ] {
+            assert!(
+                !m.contains_key(absent),
+                "{absent} must not be registered here"
+            );
+        }
+    }
+
+    #[test]
+    fn argument_errors_are_recognised() {
+        let m = builtin_functions();
+        let upper = m["upper"];
+        let Err(e) = upper(&[Value::Int(1)]) else {
+            panic!("upper accepted an int")
+        };
+        assert!(is_argument_error(&e));
+        let Err(e) = upper(&[]) else {
+            panic!("upper accepted no arguments")
+        };
+        assert!(is_argument_error(&e));
+        let div = m["div"];
+        let Err(e) = div(&[Value::Int(1), Value::Int(0)]) else {
+            panic!("div by zero succeeded")
+        };
+        assert!(!is_argument_error(&e));
+    }
 }

@@ -34,6 +34,17 @@ pub fn register(m: &mut HashMap<&'static str, Func>) {
         ("toDate", to_date),
         ("mustToDate", must_to_date),
         ("unixEpoch", unix_epoch),
+        ("mustToDuration", must_to_duration),
+        ("durationSeconds", duration_seconds),
+        ("durationMilliseconds", duration_milliseconds),
+        ("durationMicroseconds", duration_microseconds),
+        ("durationNanoseconds", duration_nanoseconds),
+        ("durationMinutes", duration_minutes),
+        ("durationHours", duration_hours),
+        ("durationDays", duration_days),
+        ("durationWeeks", duration_weeks),
+        ("durationRoundTo", duration_round_to),
+        ("durationTruncateTo", duration_truncate_to),
     ];
     m.extend(fs.iter().copied());
 }
@@ -344,7 +355,7 @@ fn tokenize(layout: &str) -> Vec<Tok> {
 
 fn format_go(t: &DateTime<FixedOffset>, zone: &str, layout: &str) -> String {
     let mut out = String::new();
-    let hour12 = |h: u32| if h % 12 == 0 { 12 } else { h % 12 };
+    let hour12 = |h: u32| if h.is_multiple_of(12) { 12 } else { h % 12 };
     for tok in tokenize(layout) {
         match tok {
             Tok::Lit(s) => out.push_str(&s),
@@ -798,6 +809,166 @@ fn unix_epoch(a: &[Value]) -> FuncResult {
     Ok(string_value(strict_time_arg(d)?.unix().to_string()))
 }
 
+/// Go's `time.Duration` (nanoseconds), printed as `1h2m3s`.
+#[derive(Clone, Copy, Debug)]
+pub struct GoDuration(pub i64);
+
+impl Object for GoDuration {
+    fn type_name(&self) -> &str {
+        "time.Duration"
+    }
+
+    fn field(&self, name: &str) -> Option<Value> {
+        let d = self.0;
+        Some(match name {
+            "Nanoseconds" => Value::Int(d),
+            "Microseconds" => Value::Int(d / 1_000),
+            "Milliseconds" => Value::Int(d / 1_000_000),
+            "Seconds" => Value::Float(d as f64 / 1e9),
+            "Minutes" => Value::Float(d as f64 / 60e9),
+            "Hours" => Value::Float(d as f64 / 3600e9),
+            "String" => string_value(format_go_duration(d)),
+            _ => return None,
+        })
+    }
+
+    fn call(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, FuncError>> {
+        None
+    }
+
+    fn display(&self) -> String {
+        format_go_duration(self.0)
+    }
+}
+
+/// Helm 4's `asDuration`: durations, Go duration strings, or numbers of seconds.
+fn as_duration(v: &Value) -> Result<i64, FuncError> {
+    match v {
+        Value::Object(o) if o.type_name() == "time.Duration" => match o.field("Nanoseconds") {
+            Some(Value::Int(n)) => Ok(n),
+            _ => Err(FuncError("invalid duration".into())),
+        },
+        Value::String(s) => {
+            let t = s.trim();
+            if t.is_empty() {
+                return Err(FuncError("empty duration".into()));
+            }
+            if let Ok(d) = parse_go_duration(t) {
+                return Ok(d);
+            }
+            match super::conv::parse_go_float(t) {
+                Some(f) => Ok((f * 1e9) as i64),
+                None => Err(FuncError(format!(
+                    "could not parse duration {}",
+                    super::super::gofmt::quote(s)
+                ))),
+            }
+        }
+        Value::Nil => Err(FuncError("invalid duration".into())),
+        Value::Int(n) => Ok(n.saturating_mul(1_000_000_000)),
+        Value::Float(f) => Ok((f * 1e9) as i64),
+        other => Err(FuncError(format!(
+            "unsupported duration type {}",
+            other.type_name()
+        ))),
+    }
+}
+
+fn duration_value(ns: i64) -> Value {
+    Value::Object(Rc::new(GoDuration(ns)))
+}
+
+fn must_to_duration(a: &[Value]) -> FuncResult {
+    let [v] = args::<1>("mustToDuration", a)?;
+    Ok(duration_value(as_duration(v)?))
+}
+
+fn duration_float(name: &str, a: &[Value], unit: f64) -> FuncResult {
+    let [v] = args::<1>(name, a)?;
+    Ok(Value::Float(
+        as_duration(v).map_or(0.0, |d| d as f64 / unit),
+    ))
+}
+
+fn duration_int(name: &str, a: &[Value], unit: i64) -> FuncResult {
+    let [v] = args::<1>(name, a)?;
+    Ok(Value::Int(as_duration(v).map_or(0, |d| d / unit)))
+}
+
+fn duration_seconds(a: &[Value]) -> FuncResult {
+    duration_float("durationSeconds", a, 1e9)
+}
+
+fn duration_minutes(a: &[Value]) -> FuncResult {
+    duration_float("durationMinutes", a, 60e9)
+}
+
+fn duration_hours(a: &[Value]) -> FuncResult {
+    duration_float("durationHours", a, 3600e9)
+}
+
+fn duration_days(a: &[Value]) -> FuncResult {
+    duration_float("durationDays", a, 86400e9)
+}
+
+fn duration_weeks(a: &[Value]) -> FuncResult {
+    duration_float("durationWeeks", a, 7.0 * 86400e9)
+}
+
+fn duration_milliseconds(a: &[Value]) -> FuncResult {
+    duration_int("durationMilliseconds", a, 1_000_000)
+}
+
+fn duration_microseconds(a: &[Value]) -> FuncResult {
+    duration_int("durationMicroseconds", a, 1_000)
+}
+
+fn duration_nanoseconds(a: &[Value]) -> FuncResult {
+    duration_int("durationNanoseconds", a, 1)
+}
+
+/// Go's `Duration.Round(m)`: halves away from zero.
+fn round_duration(d: i64, m: i64) -> i64 {
+    if m <= 0 {
+        return d;
+    }
+    let r = d % m;
+    if d < 0 {
+        let r = -r;
+        if r + r < m {
+            d + r
+        } else {
+            d.saturating_sub(m - r)
+        }
+    } else if r + r < m {
+        d - r
+    } else {
+        d.saturating_add(m - r)
+    }
+}
+
+fn duration_round_to(a: &[Value]) -> FuncResult {
+    let [v, m] = args::<2>("durationRoundTo", a)?;
+    let Ok(d) = as_duration(v) else {
+        return Ok(duration_value(0));
+    };
+    Ok(duration_value(match as_duration(m) {
+        Ok(m) => round_duration(d, m),
+        Err(_) => d,
+    }))
+}
+
+fn duration_truncate_to(a: &[Value]) -> FuncResult {
+    let [v, m] = args::<2>("durationTruncateTo", a)?;
+    let Ok(d) = as_duration(v) else {
+        return Ok(duration_value(0));
+    };
+    Ok(duration_value(match as_duration(m) {
+        Ok(m) if m > 0 => d - d % m,
+        _ => d,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -837,6 +1008,51 @@ mod tests {
     }
 
     #[test]
+    fn helm_duration_helpers_accept_strings_and_seconds() {
+        let fmt = |v: Value| super::super::super::gofmt::format_value(&v);
+        assert_eq!(
+            fmt(must_to_duration(&[Value::string("1h30m")]).unwrap()),
+            "1h30m0s"
+        );
+        assert_eq!(fmt(must_to_duration(&[Value::Int(90)]).unwrap()), "1m30s");
+        assert_eq!(
+            fmt(duration_seconds(&[Value::string("2.5")]).unwrap()),
+            "2.5"
+        );
+        assert_eq!(
+            fmt(duration_minutes(&[Value::string("90s")]).unwrap()),
+            "1.5"
+        );
+        assert_eq!(
+            fmt(duration_milliseconds(&[Value::string("1.5s")]).unwrap()),
+            "1500"
+        );
+        assert_eq!(
+            fmt(duration_seconds(&[Value::string("nope")]).unwrap()),
+            "0"
+        );
+        assert_eq!(
+            fmt(duration_round_to(&[Value::string("2h13m"), Value::string("30m")]).unwrap()),
+            "2h0m0s"
+        );
+        assert_eq!(
+            fmt(duration_truncate_to(&[Value::string("2h59m"), Value::string("1h")]).unwrap()),
+            "2h0m0s"
+        );
+        assert!(must_to_duration(&[Value::Nil]).is_err());
+    }
+
+    #[test]
+    fn times_and_durations_marshal_like_go_json() {
+        let t = Value::Object(Rc::new(fixed("2024-03-05T07:08:09.5Z")));
+        let d = must_to_duration(&[Value::string("1s")]).unwrap();
+        let l = Value::list(vec![t, d]);
+        let json =
+            super::super::json::encode_json(&l, super::super::json::JsonStyle::COMPACT).unwrap();
+        assert_eq!(json, "[\"2024-03-05T07:08:09.5Z\",1000000000]");
+    }
+
+    #[test]
     fn durations_print_and_parse_like_go() {
         assert_eq!(format_go_duration(0), "0s");
         assert_eq!(format_go_duration(90_000_000_000), "1m30s");
@@ -862,7 +1078,10 @@ mod tests {
             .unwrap()),
             "2024-03-05 07:08"
         );
-        assert_eq!(fmt(unix_epoch(&[t.clone()]).unwrap()), "1709622489");
+        assert_eq!(
+            fmt(unix_epoch(std::slice::from_ref(&t)).unwrap()),
+            "1709622489"
+        );
         let m = date_modify(&[Value::string("-1h"), t.clone()]).unwrap();
         assert_eq!(fmt(unix_epoch(&[m]).unwrap()), "1709618889");
         assert_eq!(fmt(duration(&[Value::Int(95)]).unwrap()), "1m35s");

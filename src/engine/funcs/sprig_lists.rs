@@ -401,8 +401,11 @@ fn dict(a: &[Value]) -> FuncResult {
     Ok(new_map(m))
 }
 
+/// A shared template map.
+type SharedMap = Rc<RefCell<BTreeMap<String, Value>>>;
+
 /// A `map[string]interface{}` parameter: a map, or nil (Go's nil map).
-fn map_arg(v: &Value) -> Result<Option<&Rc<RefCell<BTreeMap<String, Value>>>>, FuncError> {
+fn map_arg(v: &Value) -> Result<Option<&SharedMap>, FuncError> {
     match v {
         Value::Map(m) => Ok(Some(m)),
         Value::Nil => Ok(None),
@@ -509,11 +512,7 @@ fn omit(a: &[Value]) -> FuncResult {
 }
 
 /// mergo's map merge of `src` into `dst` (in place).
-fn mergo(
-    dst: &Rc<RefCell<BTreeMap<String, Value>>>,
-    src: &BTreeMap<String, Value>,
-    overwrite: bool,
-) {
+fn mergo(dst: &SharedMap, src: &BTreeMap<String, Value>, overwrite: bool) {
     for (k, sv) in src {
         if matches!(sv, Value::Nil) {
             continue;
@@ -647,14 +646,14 @@ mod tests {
     #[test]
     fn list_accessors_follow_sprig() {
         let x = l(&[Value::Int(1), Value::Int(2), Value::Int(3)]);
-        assert_eq!(call(first, &[x.clone()]), "1");
-        assert_eq!(call(rest, &[x.clone()]), "[2 3]");
-        assert_eq!(call(last, &[x.clone()]), "3");
-        assert_eq!(call(initial, &[x.clone()]), "[1 2]");
+        assert_eq!(call(first, std::slice::from_ref(&x)), "1");
+        assert_eq!(call(rest, std::slice::from_ref(&x)), "[2 3]");
+        assert_eq!(call(last, std::slice::from_ref(&x)), "3");
+        assert_eq!(call(initial, std::slice::from_ref(&x)), "[1 2]");
         assert_eq!(call(first, &[l(&[])]), "<nil>");
         assert_eq!(call(push, &[x.clone(), Value::Int(4)]), "[1 2 3 4]");
         assert_eq!(call(prepend, &[x.clone(), Value::Int(0)]), "[0 1 2 3]");
-        assert_eq!(call(reverse, &[x.clone()]), "[3 2 1]");
+        assert_eq!(call(reverse, std::slice::from_ref(&x)), "[3 2 1]");
         assert_eq!(call(concat, &[x.clone(), l(&[s("a")])]), "[1 2 3 a]");
         assert_eq!(call(slice, &[x.clone(), Value::Int(1)]), "[2 3]");
         assert_eq!(
@@ -680,7 +679,7 @@ mod tests {
             s("a"),
             s("a"),
         ]);
-        assert_eq!(call(uniq, &[x.clone()]), "[1 1 a]");
+        assert_eq!(call(uniq, std::slice::from_ref(&x)), "[1 1 a]");
         assert_eq!(call(without, &[x.clone(), Value::Int(1)]), "[1 a a]");
         assert_eq!(call(has, &[s("a"), x.clone()]), "true");
         assert_eq!(call(has, &[s("b"), Value::Nil]), "false");
@@ -718,7 +717,7 @@ mod tests {
         assert_eq!(call(get, &[d.clone(), s("zz")]), "");
         assert_eq!(call(has_key, &[d.clone(), s("a")]), "true");
         unset(&[d.clone(), s("a")]).unwrap();
-        assert_eq!(call(keys, &[d.clone()]), "[b c]");
+        assert_eq!(call(keys, std::slice::from_ref(&d)), "[b c]");
         assert_eq!(call(pick, &[d.clone(), s("c")]), "map[c:x]");
         assert_eq!(call(omit, &[d.clone(), s("c")]), "map[b:]");
         assert_eq!(call(pluck, &[s("c"), d.clone(), Value::empty_map()]), "[x]");
@@ -769,7 +768,7 @@ mod tests {
     #[test]
     fn deep_copy_does_not_share_maps() {
         let d = Value::from_json(&serde_json::json!({"a": {"b": 1}}));
-        let c = deep_copy(&[d.clone()]).unwrap();
+        let c = deep_copy(std::slice::from_ref(&d)).unwrap();
         if let Value::Map(m) = &c {
             m.borrow_mut().insert("z".into(), Value::Nil);
         }
