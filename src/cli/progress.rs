@@ -103,10 +103,18 @@ impl WaitReporter for Progress {
         if let Some(bars) = &self.bars
             && let Ok(mut lines) = bars.lines.lock()
         {
+            // Replace the live lines by their final state, ending with a newline (an
+            // abandoned bar leaves the cursor at the end of its line).
+            let last: Vec<String> = lines
+                .iter()
+                .map(|(resource, bar)| format!("{resource}: {}", bar.message()))
+                .collect();
             for bar in lines.values() {
-                if !bar.is_finished() {
-                    bar.abandon();
-                }
+                bar.finish_and_clear();
+            }
+            let _ = bars.multi.clear();
+            for line in last {
+                self.printer.info(&line);
             }
             lines.clear();
         }
