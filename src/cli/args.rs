@@ -266,7 +266,7 @@ pub struct InstallArgs {
     #[arg(long = "hide-notes")]
     pub hide_notes: bool,
     /// if set, the installation process deletes the installation on failure (implies --wait)
-    #[arg(long = "rollback-on-failure", alias = "atomic")]
+    #[arg(long = "rollback-on-failure", visible_alias = "atomic")]
     pub rollback_on_failure: bool,
     /// if set, install will ignore the check for helm annotations and take ownership of the existing resources
     #[arg(long = "take-ownership")]
@@ -314,7 +314,7 @@ pub struct UpgradeArgs {
     #[arg(long = "hide-notes")]
     pub hide_notes: bool,
     /// if set, upgrade process rolls back changes made in case of failed upgrade (implies --wait)
-    #[arg(long = "rollback-on-failure", alias = "atomic")]
+    #[arg(long = "rollback-on-failure", visible_alias = "atomic")]
     pub rollback_on_failure: bool,
     /// if set, upgrade will ignore the check for helm annotations and take ownership of the existing resources
     #[arg(long = "take-ownership")]
@@ -325,8 +325,10 @@ pub struct UpgradeArgs {
     /// apply the CRDs of the chart's crds/ directories that changed (Helm never touches existing CRDs)
     #[arg(long = "upgrade-crds")]
     pub upgrade_crds: bool,
-    /// the last revision is pending but no operation holds the release lock (Helm or a killed
-    /// client left it): mark it failed ("interrupted: …") and proceed
+    /// the last revision is pending but no operation holds the release lock (Helm or an old
+    /// client left it): mark it failed ("interrupted: …") and proceed. Not needed after a
+    /// killed rhelm: its lock (Lease rhelm-lock.<release>, RHELM_LOCK_DURATION seconds,
+    /// default 30) expires and the next operation recovers the release by itself
     #[arg(long)]
     pub recover: bool,
 }
