@@ -933,3 +933,108 @@ fn rhelm_test_runs_the_selected_test_hooks_and_records_their_phase() {
         .clone();
     assert_eq!(smoke_run["phase"], "Succeeded");
 }
+
+#[test]
+fn a_failed_install_with_rollback_on_failure_is_uninstalled() {
+    let ns = create_ns("atomic-install");
+    let chart = many_objects_chart(2, true);
+    let chart = chart.path().to_str().expect("path");
+    // --atomic implies --wait; nothing makes the Deployment ready.
+    let out = rhelm_locked(&[
+        "install",
+        "gone",
+        chart,
+        "-n",
+        &ns,
+        "--atomic",
+        "--timeout",
+        "2s",
+    ])
+    .fails();
+    assert!(
+        out.error_line().starts_with(
+            "Error: INSTALLATION FAILED: release gone failed, and has been uninstalled due to rollback-on-failure being set: "
+        ),
+        "\n{out}"
+    );
+    assert!(
+        out.stderr.contains("resource Deployment/"),
+        "the cause is kept\n{out}"
+    );
+    assert!(
+        stored_releases(&ns, "gone").is_empty(),
+        "no history is kept"
+    );
+    assert_gone(&ns, "configmap", "gone-0");
+    assert_gone(&ns, "deployment", "gone");
+    assert!(lease(&ns, "gone").is_none());
+    // The name is free again.
+    rhelm_locked(&["install", "gone", chart, "-n", &ns]).ok();
+}
+
+#[test]
+fn upgrade_crds_applies_changed_crds_which_plain_upgrades_leave_alone() {
+    let ns = create_ns("upgrade-crds");
+    let group = format!("{ns}.example.com");
+    let crd = |column: &str| {
+        format!(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: gadgets.{group}\nspec:\n  \
+             group: {group}\n  scope: Namespaced\n  names:\n    plural: gadgets\n    singular: gadget\n    kind: Gadget\n  \
+             versions:\n  - name: v1\n    served: true\n    storage: true\n    additionalPrinterColumns:\n    \
+             - name: {column}\n      type: string\n      jsonPath: .spec.size\n    schema:\n      openAPIV3Schema:\n        \
+             type: object\n        x-kubernetes-preserve-unknown-fields: true\n"
+        )
+    };
+    let chart_files = |column: &str| {
+        let crd = crd(column);
+        write_chart(&[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: gadgets\nversion: 1.0.0\n",
+            ),
+            ("crds/gadget.yaml", &crd),
+            (
+                "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  a: b\n",
+            ),
+        ])
+    };
+    let v1 = chart_files("Size");
+    let v2 = chart_files("Bigness");
+    let (v1, v2) = (
+        v1.path().to_str().expect("path"),
+        v2.path().to_str().expect("path"),
+    );
+    let crd_name = format!("gadgets.{group}");
+    let column = || {
+        kubectl(&[
+            "get",
+            "crd",
+            &crd_name,
+            "-o",
+            "jsonpath={.spec.versions[0].additionalPrinterColumns[0].name}",
+        ])
+        .ok()
+        .stdout
+    };
+    rhelm_locked(&["install", "g", v1, "-n", &ns]).ok();
+    assert_eq!(column(), "Size");
+    rhelm_locked(&["upgrade", "g", v2, "-n", &ns]).ok();
+    assert_eq!(
+        column(),
+        "Size",
+        "like Helm, a plain upgrade leaves CRDs alone"
+    );
+    let out = rhelm_locked(&["upgrade", "g", v2, "-n", &ns, "--upgrade-crds", "--debug"]).ok();
+    assert_eq!(column(), "Bigness");
+    assert!(
+        out.stderr
+            .contains(&format!("applied changed CRD {crd_name}")),
+        "\n{out}"
+    );
+    let again = rhelm_locked(&["upgrade", "g", v2, "-n", &ns, "--upgrade-crds", "--debug"]).ok();
+    assert!(
+        !again.stderr.contains("applied changed CRD"),
+        "unchanged CRDs are not reported\n{again}"
+    );
+}
