@@ -51,7 +51,7 @@ pub enum LockError {
         held_for: String,
     },
     /// Reading or writing the Lease failed.
-    #[error("locking release {release:?} (Lease {LEASE_PREFIX}{release}): {source}")]
+    #[error("locking release {release:?} (Lease {LEASE_PREFIX}{release}): {}", api_message(.source))]
     Api {
         /// The release.
         release: String,
@@ -452,6 +452,14 @@ async fn mark_interrupted(
     last.set_status(Status::Failed, Error::Interrupted(why).to_string());
     if let Err(e) = ctx.storage.update(&last).await {
         notes.push(format!("recording the interrupted revision: {e}"));
+    }
+}
+
+/// The server's message for API errors (kube-rs's Display adds a debug dump).
+fn api_message(error: &::kube::Error) -> String {
+    match error {
+        ::kube::Error::Api(status) => status.message.clone(),
+        other => other.to_string(),
     }
 }
 
