@@ -51,13 +51,13 @@ pub enum LockError {
         held_for: String,
     },
     /// Reading or writing the Lease failed.
-    #[error("locking release {release:?} (Lease {LEASE_PREFIX}{release}): {}", api_message(.source))]
+    #[error("locking release {release:?} (Lease {LEASE_PREFIX}{release}): {}", api_message(.error))]
     Api {
         /// The release.
         release: String,
-        /// What the API server said.
-        #[source]
-        source: ::kube::Error,
+        /// What the API server said (its message is shown; not chained, as kube-rs's
+        /// Display adds a debug dump).
+        error: ::kube::Error,
     },
     /// `RHELM_LOCK_DURATION` is not a positive whole number of seconds.
     #[error("invalid {LOCK_DURATION_ENV} {0:?}: expected a positive whole number of seconds")]
@@ -121,9 +121,9 @@ pub async fn acquire(
     let api: Api<Lease> = Api::namespaced(client.kube().clone(), namespace);
     let name = format!("{LEASE_PREFIX}{release}");
     let holder = holder_identity(command);
-    let api_error = |source| LockError::Api {
+    let api_error = |error| LockError::Api {
         release: release.to_string(),
-        source,
+        error,
     };
     // A few rounds: each lost race re-reads the lease, which then names the winner.
     for _ in 0..5 {
