@@ -932,6 +932,57 @@ fn rhelm_test_runs_the_selected_test_hooks_and_records_their_phase() {
         .expect("smoke hook")["last_run"]
         .clone();
     assert_eq!(smoke_run["phase"], "Succeeded");
+
+    // A failing test fails the command and is recorded as such.
+    let child = spawn_rhelm(&[
+        "test",
+        "tt",
+        "-n",
+        &ns,
+        "--filter",
+        "name=tt-slow",
+        "--timeout",
+        "60s",
+    ]);
+    eventually("the second test Job exists", || {
+        exists(&ns, "job", "tt-slow").then_some(())
+    });
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let patch = serde_json::json!({"status": {"failed": 1, "startTime": now, "conditions": [
+        {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "lastProbeTime": now, "lastTransitionTime": now}]}});
+    kubectl(&[
+        "patch",
+        "job",
+        "tt-slow",
+        "-n",
+        &ns,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        &patch.to_string(),
+    ])
+    .ok();
+    let failed = finish(child, "rhelm test tt --filter name=tt-slow").fails();
+    assert!(
+        failed.stderr.contains("tt-slow"),
+        "the failing test is named\n{failed}"
+    );
+    let hooks = stored_revision(&ns, "tt", 1).release["hooks"].clone();
+    let phase = |name: &str| {
+        hooks
+            .as_array()
+            .expect("hooks")
+            .iter()
+            .find(|h| h["name"] == name)
+            .expect("hook")["last_run"]["phase"]
+            .clone()
+    };
+    assert_eq!(phase("tt-slow"), "Failed");
+    assert_eq!(
+        phase("tt-smoke"),
+        "Succeeded",
+        "the earlier run stays recorded"
+    );
 }
 
 #[test]
