@@ -9,5 +9,6 @@ mod common;
 mod cli_bad_input;
 mod cli_template;
 mod cluster_lab;
+mod cluster_lifecycle;
 mod conformance;
 mod interop_helm;
