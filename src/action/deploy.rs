@@ -5,14 +5,15 @@
 //! `pkg/action/{install,upgrade}.go`. Planning talks to the cluster read-only, so a
 //! refused plan leaves no trace.
 use std::collections::HashSet;
+use std::time::Duration;
 
-use super::Error;
+use super::{Error, hooks};
 use crate::kube::{
     Adoption, ApplyMethod, ApplyOptions, Client, DeleteOptions, DeleteReport, Discovery,
     OwnershipPolicy, Resource, ResourceKey,
 };
-use crate::release::KindOrder;
 use crate::release::manifest::{self, Document};
+use crate::release::{HookEvent, KindOrder, Release};
 
 /// What a deploy will do, computed before any write.
 #[derive(Debug)]
@@ -184,4 +185,61 @@ fn summarize_deletion(deleted: &DeleteReport, notes: &mut Vec<String>) -> Result
         "failed to delete resources: {}",
         reasons.join(", ")
     )))
+}
+
+/// The steps of putting a recorded revision in place: hooks before, apply and prune, wait,
+/// hooks after. Shared by install, upgrade and rollback.
+#[derive(Debug, Clone, Copy)]
+pub struct Rollout {
+    /// The hook events before and after applying (`pre-install`, `post-install`, …).
+    pub hooks: (HookEvent, HookEvent),
+    /// Run hooks (not `--no-hooks`).
+    pub run_hooks: bool,
+    /// Helm's upgrade names the failing phase (`pre-upgrade hooks failed: …`).
+    pub name_hook_phase: bool,
+    /// How to apply.
+    pub apply: DeployOptions,
+    /// `--wait` (or implied by `--atomic`).
+    pub wait: bool,
+    /// `--wait-for-jobs`.
+    pub wait_for_jobs: bool,
+    /// `--timeout` for hooks and waiting.
+    pub timeout: Duration,
+}
+
+/// Runs a [`Rollout`] of `plan` for `release`, recording hook runs in it; returns the
+/// apply notes for `--debug`.
+pub async fn roll_out(
+    client: &Client,
+    discovery: &Discovery,
+    plan: &DeployPlan,
+    release: &mut Release,
+    rollout: &Rollout,
+) -> Result<Vec<String>, Error> {
+    let (pre, post) = rollout.hooks;
+    run_hook_phase(client, discovery, release, pre, rollout).await?;
+    let report = execute(client, plan, rollout.apply).await?;
+    if rollout.wait {
+        super::wait::wait_for(client, &plan.target, rollout.wait_for_jobs, rollout.timeout).await?;
+    }
+    run_hook_phase(client, discovery, release, post, rollout).await?;
+    Ok(report.notes)
+}
+
+async fn run_hook_phase(
+    client: &Client,
+    discovery: &Discovery,
+    release: &mut Release,
+    event: HookEvent,
+    rollout: &Rollout,
+) -> Result<(), Error> {
+    if !rollout.run_hooks {
+        return Ok(());
+    }
+    hooks::run_hooks(client, discovery, release, event, rollout.timeout)
+        .await
+        .map_err(|e| match rollout.name_hook_phase {
+            true => Error::Hook(format!("{} hooks failed: {e}", event.as_str())),
+            false => e,
+        })
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::deploy::{self, DeployOptions};
 use super::lock::{self, PendingPolicy};
 use super::upgrade::ServerSidePolicy;
-use super::{Context, Error, hooks};
+use super::{Context, Error};
 use crate::kube::{Adoption, ApplyMethod, OwnershipPolicy};
 use crate::release::manifest::{self, KindOrder};
 use crate::release::{self, HookEvent, Info, Release, Status, Timestamp};
@@ -143,18 +143,18 @@ pub(crate) async fn rollback_unlocked(
     } else {
         ApplyMethod::ClientSide
     };
+    let apply = DeployOptions {
+        method,
+        force_conflicts: options.force_conflicts,
+        dry_run: false,
+    };
     if options.dry_run {
         if options.dry_run_server {
-            let report = deploy::execute(
-                &ctx.client,
-                &plan,
-                DeployOptions {
-                    method,
-                    force_conflicts: options.force_conflicts,
-                    dry_run: true,
-                },
-            )
-            .await?;
+            let dry_run = DeployOptions {
+                dry_run: true,
+                ..apply
+            };
+            let report = deploy::execute(&ctx.client, &plan, dry_run).await?;
             notes.extend(report.notes);
         }
         return Ok(RollbackOutcome {
@@ -164,50 +164,18 @@ pub(crate) async fn rollback_unlocked(
     }
 
     create_revision(ctx, &rolled, options.history_max, &mut notes).await?;
-    let result = async {
-        if options.run_hooks {
-            hooks::run_hooks(
-                &ctx.client,
-                &discovery,
-                &mut rolled,
-                HookEvent::PreRollback,
-                options.timeout,
-            )
-            .await?;
-        }
-        let report = deploy::execute(
-            &ctx.client,
-            &plan,
-            DeployOptions {
-                method,
-                force_conflicts: options.force_conflicts,
-                dry_run: false,
-            },
-        )
-        .await?;
-        notes.extend(report.notes);
-        if options.wait {
-            super::wait::wait_for(
-                &ctx.client,
-                &plan.target,
-                options.wait_for_jobs,
-                options.timeout,
-            )
-            .await?;
-        }
-        if options.run_hooks {
-            hooks::run_hooks(
-                &ctx.client,
-                &discovery,
-                &mut rolled,
-                HookEvent::PostRollback,
-                options.timeout,
-            )
-            .await?;
-        }
-        Ok::<(), Error>(())
-    }
-    .await;
+    let rollout = deploy::Rollout {
+        hooks: (HookEvent::PreRollback, HookEvent::PostRollback),
+        run_hooks: options.run_hooks,
+        name_hook_phase: false,
+        apply,
+        wait: options.wait,
+        wait_for_jobs: options.wait_for_jobs,
+        timeout: options.timeout,
+    };
+    let result = deploy::roll_out(&ctx.client, &discovery, &plan, &mut rolled, &rollout)
+        .await
+        .map(|applied| notes.extend(applied));
 
     match result {
         Ok(()) => {

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::deploy::{self, DeployOptions};
 use super::lock::{self, PendingPolicy};
 use super::render::{RenderRequest, cluster_capabilities, render_chart};
-use super::{Context, Error, hooks};
+use super::{Context, Error};
 use crate::chart::Chart;
 use crate::engine::ReleaseInfo;
 use crate::kube::{Adoption, ApplyMethod, OwnershipPolicy};
@@ -245,18 +245,18 @@ async fn upgrade_unlocked(
     } else {
         ApplyMethod::ClientSide
     };
+    let apply = DeployOptions {
+        method,
+        force_conflicts: options.force_conflicts,
+        dry_run: false,
+    };
     if options.dry_run {
         if options.dry_run_server {
-            let report = deploy::execute(
-                &ctx.client,
-                &plan,
-                DeployOptions {
-                    method,
-                    force_conflicts: options.force_conflicts,
-                    dry_run: true,
-                },
-            )
-            .await?;
+            let dry_run = DeployOptions {
+                dry_run: true,
+                ..apply
+            };
+            let report = deploy::execute(&ctx.client, &plan, dry_run).await?;
             notes.extend(report.notes);
         }
         upgraded.info.description = options
@@ -271,52 +271,18 @@ async fn upgrade_unlocked(
 
     super::rollback::create_revision(ctx, &upgraded, options.history_max, &mut notes).await?;
     let wait = options.wait || options.atomic;
-    let result = async {
-        if options.run_hooks {
-            hooks::run_hooks(
-                &ctx.client,
-                &discovery,
-                &mut upgraded,
-                HookEvent::PreUpgrade,
-                options.timeout,
-            )
-            .await
-            .map_err(|e| Error::Hook(format!("pre-upgrade hooks failed: {e}")))?;
-        }
-        let report = deploy::execute(
-            &ctx.client,
-            &plan,
-            DeployOptions {
-                method,
-                force_conflicts: options.force_conflicts,
-                dry_run: false,
-            },
-        )
-        .await?;
-        notes.extend(report.notes);
-        if wait {
-            super::wait::wait_for(
-                &ctx.client,
-                &plan.target,
-                options.wait_for_jobs,
-                options.timeout,
-            )
-            .await?;
-        }
-        if options.run_hooks {
-            hooks::run_hooks(
-                &ctx.client,
-                &discovery,
-                &mut upgraded,
-                HookEvent::PostUpgrade,
-                options.timeout,
-            )
-            .await
-            .map_err(|e| Error::Hook(format!("post-upgrade hooks failed: {e}")))?;
-        }
-        Ok::<(), Error>(())
-    }
-    .await;
+    let rollout = deploy::Rollout {
+        hooks: (HookEvent::PreUpgrade, HookEvent::PostUpgrade),
+        run_hooks: options.run_hooks,
+        name_hook_phase: true,
+        apply,
+        wait,
+        wait_for_jobs: options.wait_for_jobs,
+        timeout: options.timeout,
+    };
+    let result = deploy::roll_out(&ctx.client, &discovery, &plan, &mut upgraded, &rollout)
+        .await
+        .map(|applied| notes.extend(applied));
 
     match result {
         Ok(()) => {
