@@ -5,13 +5,18 @@
 //!
 //! Helm counterpart: `pkg/action`. Actions return data and typed errors; the CLI prints.
 pub mod context;
+pub mod create;
+pub mod dependency;
 pub mod deploy;
 pub mod hooks;
 pub mod install;
+pub mod lint;
 pub mod names;
+pub mod package;
 pub mod query;
 pub mod render;
 pub mod rollback;
+pub mod show;
 pub mod template;
 pub mod uninstall;
 pub mod upgrade;

@@ -42,13 +42,15 @@ pub struct RenderRequest<'a> {
     pub cluster: Option<(&'a Client, &'a Discovery)>,
 }
 
-/// Resolves dependencies, coalesces values, validates them against the schemas, renders
+/// Refuses a chart whose declared dependencies are missing from `charts/` (Helm's
+/// `CheckDependencies`), then resolves dependencies, coalesces values, validates them against the schemas, renders
 /// every template and sorts the result into manifest, hooks and notes.
 pub fn render_chart(
     chart: &Chart,
     user_values: &Map<String, Value>,
     request: RenderRequest<'_>,
 ) -> Result<Rendered, Error> {
+    crate::chart::check_dependencies(chart)?;
     let mut chart = chart.clone();
     crate::chart::process_dependencies(&mut chart, user_values)?;
     let values = crate::chart::to_render_values(&chart, user_values)?;

@@ -5,6 +5,8 @@
 //! runs it, and prints the result in Helm's layout; errors carry Helm's prefixes
 //! (`INSTALLATION FAILED: `, `UPGRADE FAILED: `).
 pub mod args;
+pub mod chart_args;
+pub mod chart_cmds;
 pub mod printer;
 pub mod report;
 
@@ -89,6 +91,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Get(get) => run_get(&cli.global, get, printer).await,
         Command::Template(a) => run_template(&cli.global, a, printer),
+        Command::Show(c) => chart_cmds::run_show(c, &printer),
+        Command::Package(a) => chart_cmds::run_package(a, &printer),
+        Command::Lint(a) => chart_cmds::run_lint(a, cli.global.namespace.clone(), &printer),
+        Command::Create(a) => chart_cmds::run_create(a, &printer),
+        Command::Dependency(c) => chart_cmds::run_dependency(c, &printer),
         Command::Version(a) => {
             let version = env!("CARGO_PKG_VERSION");
             if a.short {

@@ -1,0 +1,153 @@
+//! Dispatch of the chart commands (`show`, `package`, `lint`, `create`, `dependency`): flags
+//! to action options, results to Helm's output.
+//!
+//! Helm counterpart: `pkg/cmd/{show,package,lint,create,dependency*}.go`.
+use anyhow::{Result, anyhow};
+
+use super::chart_args::{CreateArgs, DependencyCommand, LintArgs, PackageArgs, ShowCommand};
+use super::printer::{Printer, Table};
+use crate::action::lint::{LintOptions, lint};
+use crate::action::package::{PackageOptions, package};
+use crate::action::show::{ShowKind, show};
+use crate::action::{create, dependency};
+
+/// `rhelm show all|chart|values|readme|crds CHART`.
+pub fn run_show(command: ShowCommand, printer: &Printer) -> Result<()> {
+    let (kind, args) = match command {
+        ShowCommand::All(a) => (ShowKind::All, a),
+        ShowCommand::Chart(a) => (ShowKind::Chart, a),
+        ShowCommand::Values(a) => (ShowKind::Values, a),
+        ShowCommand::Readme(a) => (ShowKind::Readme, a),
+        ShowCommand::Crds(a) => (ShowKind::Crds, a),
+    };
+    let chart = super::load_chart(&args.chart)?;
+    printer.out(&show(&chart, kind)?)?;
+    Ok(())
+}
+
+/// `rhelm package CHART...`.
+pub fn run_package(args: PackageArgs, printer: &Printer) -> Result<()> {
+    let options = PackageOptions {
+        version: args.version,
+        app_version: args.app_version,
+        destination: args.destination,
+    };
+    for chart in &args.charts {
+        let path = package(chart, &options)?;
+        printer.out(&format!(
+            "Successfully packaged chart and saved it to: {}\n",
+            path.display()
+        ))?;
+    }
+    Ok(())
+}
+
+/// `rhelm lint PATH...`: findings on stdout; the summary is the error when a chart fails.
+pub fn run_lint(args: LintArgs, namespace: Option<String>, printer: &Printer) -> Result<()> {
+    let paths = if args.paths.is_empty() {
+        vec![std::path::PathBuf::from(".")]
+    } else {
+        args.paths
+    };
+    let options = LintOptions {
+        strict: args.strict,
+        values: super::user_values(&args.values)?,
+        namespace: namespace
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "default".into()),
+        kube_version: args.kube_version,
+    };
+    let mut text = String::new();
+    let mut failed = 0;
+    let mut with_findings = 0;
+    for path in &paths {
+        let report = lint(path, &options);
+        let noteworthy = !report.errors.is_empty()
+            || report
+                .messages
+                .iter()
+                .any(|m| m.severity > crate::action::lint::Severity::Info);
+        if noteworthy {
+            with_findings += 1;
+        }
+        if report.failed {
+            failed += 1;
+        }
+        if args.quiet && !noteworthy {
+            continue;
+        }
+        text.push_str(&format!("==> Linting {}\n", path.display()));
+        if report.messages.is_empty() {
+            for error in &report.errors {
+                text.push_str(&format!("Error {error}\n"));
+            }
+        }
+        for message in &report.messages {
+            if !args.quiet || message.severity > crate::action::lint::Severity::Info {
+                text.push_str(&format!("{message}\n"));
+            }
+        }
+        text.push('\n');
+    }
+    printer.out(&text)?;
+    let summary = format!("{} chart(s) linted, {failed} chart(s) failed", paths.len());
+    if failed > 0 {
+        return Err(anyhow!(summary));
+    }
+    if !args.quiet || with_findings > 0 {
+        printer.out(&format!("{summary}\n"))?;
+    }
+    Ok(())
+}
+
+/// `rhelm create NAME`.
+pub fn run_create(args: CreateArgs, printer: &Printer) -> Result<()> {
+    printer.out(&format!("Creating {}\n", args.name.display()))?;
+    let created = create::create(&args.name)?;
+    for warning in &created.warnings {
+        printer.warn(warning);
+    }
+    Ok(())
+}
+
+/// `rhelm dependency list|update|build CHART`.
+pub fn run_dependency(command: DependencyCommand, printer: &Printer) -> Result<()> {
+    match command {
+        DependencyCommand::List(a) => {
+            let chart = super::load_chart(&a.chart)?;
+            if chart.metadata.dependencies.is_empty() {
+                printer.out(&format!(
+                    "WARNING: no dependencies at {}\n",
+                    a.chart.join("charts").display()
+                ))?;
+                return Ok(());
+            }
+            let (statuses, warnings) = dependency::list(&a.chart)?;
+            let mut table = Table::with_header(&["NAME", "VERSION", "REPOSITORY", "STATUS"]);
+            for s in statuses {
+                table.row(vec![s.name, s.version, s.repository, s.status]);
+            }
+            let mut text = format!("{}\n", table.render());
+            for warning in warnings {
+                text.push_str(&format!("{warning}\n"));
+            }
+            printer.out(&text)?;
+        }
+        DependencyCommand::Update(a) => {
+            let lock = dependency::update(&a.chart)?;
+            printer.out(&format!(
+                "Saving {} charts\nDeleting outdated charts\n",
+                lock.dependencies.len()
+            ))?;
+        }
+        DependencyCommand::Build(a) => {
+            dependency::build(&a.chart)?;
+            let chart = super::load_chart(&a.chart)?;
+            printer.out(&format!(
+                "Saving {} charts\nDeleting outdated charts\n",
+                chart.metadata.dependencies.len()
+            ))?;
+        }
+    }
+    Ok(())
+}
