@@ -79,6 +79,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// Advice for the user beyond Helm's message (printed on a `hint:` line).
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Error::Kube(error) => error.hint(),
+            Error::Pending => Some(
+                "wait for the other operation to finish; if it died, its pending revision blocks the release",
+            ),
+            _ => None,
+        }
+    }
+
     /// Storage's "not found" errors map to Helm's `release: not found`.
     fn from_lookup(error: crate::storage::Error) -> Self {
         match error {

@@ -134,6 +134,19 @@ impl Printer {
 /// Prints an error the way Helm does: `Error: <message>` on stderr.
 pub fn print_error(error: &anyhow::Error) {
     eprintln!("Error: {}", error_text(error));
+    // Our advice goes on its own line, after Helm's exact text.
+    let hint = error.chain().find_map(|cause| {
+        if let Some(action) = cause.downcast_ref::<crate::action::Error>() {
+            action.hint()
+        } else {
+            cause
+                .downcast_ref::<crate::kube::Error>()
+                .and_then(crate::kube::Error::hint)
+        }
+    });
+    if let Some(hint) = hint {
+        eprintln!("hint: {hint}");
+    }
 }
 
 /// The error chain joined by `: `, skipping causes whose text a previous message already

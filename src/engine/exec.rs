@@ -171,11 +171,14 @@ struct Dot {
 }
 
 /// `{{template "name"}}` as Go prints a template node, built only on error.
-struct TemplateContext<'n>(&'n str);
+struct TemplateContext<'n>(&'n str, Option<&'n Pipe>);
 
 impl fmt::Display for TemplateContext<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{{{{template {}}}}}", go_quote(self.0))
+        match self.1 {
+            Some(pipe) => write!(f, "{{{{template {} {pipe}}}}}", go_quote(self.0)),
+            None => write!(f, "{{{{template {}}}}}", go_quote(self.0)),
+        }
     }
 }
 
@@ -214,6 +217,16 @@ impl State<'_, '_> {
             context,
             message
         ))
+    }
+
+    /// A method's failure: argument checks read as Go's own, others as `error calling`.
+    fn method_error(&self, pos: usize, node: &Arg, name: &str, e: FuncError) -> ExecError {
+        if funcs::is_argument_error(&e) {
+            return self.error(pos, node, &e);
+        }
+        let mut err = self.error(pos, node, format!("error calling {name}: {e}"));
+        err.chain.push(e.0);
+        err
     }
 
     /// `error calling NAME: CAUSE`, keeping the cause's chain.
@@ -328,9 +341,10 @@ impl State<'_, '_> {
             Value::Nil => Vec::new(),
             Value::Object(o) if o.entries().is_some() => o.entries().unwrap_or_default(),
             other => {
+                let (pos, context) = last_operand(&b.pipe);
                 return Err(self.error(
-                    b.pos,
-                    &b.pipe,
+                    pos,
+                    context,
                     format!("range can't iterate over {}", format_value(other)),
                 ));
             }
@@ -387,7 +401,7 @@ impl State<'_, '_> {
         pipe: &Option<Pipe>,
         out: &mut String,
     ) -> Res<()> {
-        let context = TemplateContext(name);
+        let context = TemplateContext(name, pipe.as_ref());
         let Some(tree) = self.env.find(name) else {
             return Err(self.error(
                 pos,
@@ -667,9 +681,7 @@ impl State<'_, '_> {
                     }
                     return match object.call(name, &argv) {
                         Some(Ok(v)) => Ok((v, false)),
-                        Some(Err(e)) => {
-                            Err(self.error(pos, node, format!("error calling {name}: {e}")))
-                        }
+                        Some(Err(e)) => Err(self.method_error(pos, node, name, e)),
                         None if object.field(name).is_some() => Err(self.error(
                             pos,
                             node,
@@ -683,9 +695,7 @@ impl State<'_, '_> {
                 }
                 match object.call(name, &[]) {
                     Some(Ok(v)) => Ok((v, false)),
-                    Some(Err(e)) => {
-                        Err(self.error(pos, node, format!("error calling {name}: {e}")))
-                    }
+                    Some(Err(e)) => Err(self.method_error(pos, node, name, e)),
                     None => Err(self.cant_evaluate(pos, node, name, &receiver, iface)),
                 }
             }
@@ -932,6 +942,15 @@ impl State<'_, '_> {
             ))
         })?;
         Ok(Value::string(out.replace("<no value>", "")))
+    }
+}
+
+/// The node Go's executor last visited when a pipeline finished: the last command's only
+/// operand, or its last argument. Used to place errors about the pipeline's value.
+fn last_operand(pipe: &Pipe) -> (usize, &dyn fmt::Display) {
+    match pipe.cmds.last().and_then(|c| c.args.last()) {
+        Some(arg) => (arg.pos(), arg),
+        None => (pipe.pos, pipe),
     }
 }
 

@@ -191,7 +191,9 @@ fn keyword(word: &str) -> Option<ItemKind> {
 }
 
 struct Lexer<'a> {
+    name: &'a str,
     input: &'a str,
+    action_start: usize,
     pos: usize,
     start: usize,
     paren_depth: usize,
@@ -199,10 +201,13 @@ struct Lexer<'a> {
     done: bool,
 }
 
-/// Scans `input` into tokens; the last item is `Eof` or `Error`.
-pub fn lex(input: &str) -> Vec<Item<'_>> {
+/// Scans `input` (named `name`, for error texts) into tokens; the last item is `Eof`
+/// or `Error`.
+pub fn lex<'a>(name: &'a str, input: &'a str) -> Vec<Item<'a>> {
     let mut lexer = Lexer {
+        name,
         input,
+        action_start: 0,
         pos: 0,
         start: 0,
         paren_depth: 0,
@@ -312,6 +317,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn lex_left_delim(&mut self, trim: bool) {
+        self.action_start = self.pos;
         self.pos += LEFT_DELIM.len();
         let after_marker = if trim { 2 } else { 0 };
         if self.input[self.pos + after_marker..].starts_with(LEFT_COMMENT) {
@@ -389,7 +395,8 @@ impl<'a> Lexer<'a> {
                 return;
             }
             let Some(c) = self.next() else {
-                self.error("unclosed action".into());
+                let line = 1 + self.input[..self.action_start].matches('\n').count();
+                self.error(format!("unclosed action started at {}:{line}", self.name));
                 return;
             };
             match c {
@@ -682,7 +689,7 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<ItemKind> {
-        lex(text).into_iter().map(|i| i.kind).collect()
+        lex("t", text).into_iter().map(|i| i.kind).collect()
     }
 
     #[test]
@@ -696,7 +703,7 @@ mod tests {
 
     #[test]
     fn trim_markers_eat_surrounding_whitespace() {
-        let items = lex("a  \n{{- .x -}}\n  b");
+        let items = lex("t", "a  \n{{- .x -}}\n  b");
         assert_eq!(items[0].val, "a");
         assert_eq!(items.last().map(|i| i.kind), Some(ItemKind::Eof));
         let text: Vec<_> = items.iter().filter(|i| i.kind == ItemKind::Text).collect();
@@ -706,7 +713,7 @@ mod tests {
 
     #[test]
     fn comments_vanish_and_can_trim() {
-        let items = lex("a {{- /* note */ -}} b");
+        let items = lex("t", "a {{- /* note */ -}} b");
         let text: String = items
             .iter()
             .filter(|i| i.kind == ItemKind::Text)
@@ -717,14 +724,17 @@ mod tests {
 
     #[test]
     fn unclosed_action_is_an_error() {
-        let items = lex("{{ .x ");
-        let last = items.last().map(|i| i.val.clone());
-        assert_eq!(last.as_deref(), Some("unclosed action"));
+        let items = lex("t", "a\n{{ .x \n");
+        let last = items.last().map(|i| (i.val.to_string(), i.line));
+        assert_eq!(
+            last,
+            Some(("unclosed action started at t:2".to_string(), 3))
+        );
     }
 
     #[test]
     fn numbers_with_underscores_and_hex_lex_as_one_token() {
-        let items = lex("{{ 1_000 0x1F 1e3 -2.5 }}");
+        let items = lex("t", "{{ 1_000 0x1F 1e3 -2.5 }}");
         let nums: Vec<_> = items
             .iter()
             .filter(|i| i.kind == ItemKind::Number)

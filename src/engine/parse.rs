@@ -37,37 +37,59 @@ pub enum FuncRef {
 
 /// Go's builtin template functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum Builtin {
+    /// Go's `and`.
     And,
+    /// Go's `or`.
     Or,
+    /// Go's `not`.
     Not,
+    /// Go's `len`.
     Len,
+    /// Go's `index`.
     Index,
+    /// Go's `slice`.
     Slice,
+    /// Go's `call`.
     Call,
+    /// Go's `print`.
     Print,
+    /// Go's `printf`.
     Printf,
+    /// Go's `println`.
     Println,
+    /// Go's `html`.
     Html,
+    /// Go's `js`.
     Js,
+    /// Go's `urlquery`.
     Urlquery,
+    /// Go's `eq`.
     Eq,
+    /// Go's `ne`.
     Ne,
+    /// Go's `lt`.
     Lt,
+    /// Go's `le`.
     Le,
+    /// Go's `gt`.
     Gt,
+    /// Go's `ge`.
     Ge,
 }
 
 /// Helm's engine functions that need the executor (template set, recursion state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum EngineFunc {
+    /// Helm's `include`.
     Include,
+    /// Helm's `tpl`.
     Tpl,
+    /// Helm's `required`.
     Required,
+    /// Helm's `fail`.
     Fail,
+    /// Helm's `lookup`.
     Lookup,
 }
 
@@ -353,7 +375,7 @@ pub type TreeSet = HashMap<String, Rc<Tree>>;
 /// Parses `text` named `name`; returns the main tree and every defined template.
 /// A defined template that is only whitespace does not replace an existing one, as in Go.
 pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, ParseError> {
-    let items = lex(text);
+    let items = lex(name, text);
     let text: Rc<str> = Rc::from(text);
     let parse_name: Rc<str> = Rc::from(name);
     let mut parser = Parser {
@@ -417,8 +439,9 @@ impl<'t> Parser<'_, 't> {
             self.i += 1;
         }
         if item.kind == ItemKind::Error {
-            // Lexical errors surface wherever they are read.
-            self.i = self.items.len() - 1;
+            // The error is the last item: stay on it, so every later read (and a backup)
+            // sees it again and reports it.
+            self.i = self.items.len();
         }
         item
     }
@@ -931,6 +954,7 @@ impl<'t> Parser<'_, 't> {
                 let value = unquote(&item.val).map_err(|e| self.error(e))?;
                 Arg::String(item.pos, item.val.into_owned(), Rc::from(value))
             }
+            ItemKind::Error => return Err(self.error(item.val.to_string())),
             _ => {
                 self.backup();
                 return Ok(None);
@@ -1214,5 +1238,19 @@ mod tests {
             parse_err("{{ break }}"),
             "template: t.yaml:1: {{break}} outside {{range}}"
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn parsing_any_text_terminates_without_panicking(
+            text in "[{}()|$.=:,\"'` \\-a-z0-9_\n/*]{0,40}"
+        ) {
+            let table = table();
+            let result = parse("t", &text, &table);
+            if let Err(e) = result {
+                proptest::prop_assert!(e.to_string().starts_with("template: t:"));
+            }
+        }
     }
 }

@@ -132,7 +132,7 @@ pub(crate) fn render_with_extra(
 
 struct Renderable<'c> {
     path: String,
-    text: &'c str,
+    text: std::borrow::Cow<'c, str>,
     top: Value,
     base_path: String,
 }
@@ -194,7 +194,7 @@ fn render_here(
 
     let mut set: TreeSet = TreeSet::new();
     for t in &templates {
-        let trees = parse(&t.path, t.text, &table).map_err(|e| {
+        let trees = parse(&t.path, &t.text, &table).map_err(|e| {
             let text = e.to_string();
             let tokens: Vec<&str> = text.split(": ").collect();
             Error::Parse {
@@ -401,7 +401,8 @@ fn collect<'c>(
         if library && !base.starts_with('_') {
             continue;
         }
-        let text = std::str::from_utf8(&t.data).unwrap_or_default();
+        // Go reads template bytes as they are; invalid UTF-8 becomes U+FFFD here.
+        let text = String::from_utf8_lossy(&t.data);
         out.push(Renderable {
             path: format!("{full_path}/{}", t.name),
             text,
@@ -673,6 +674,97 @@ mod tests {
         assert_eq!(
             err.map_err(|e| e.to_string()),
             Err("template: app/templates/a.yaml:1:6: executing \"app/templates/a.yaml\" at <eq 1 1.0>: error calling eq: incompatible types for comparison: int and float64".into())
+        );
+    }
+
+    fn render_err(templates: &[(&str, &str)]) -> String {
+        let c = chart("app", templates, vec![]);
+        match render(&c, &values(serde_json::json!({"l": [null]})), &opts()) {
+            Ok(_) => "no error".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    // Expected texts below were produced by real Helm 4.3 (helm-sdkpy 0.1.32).
+    #[test]
+    fn missing_template_names_the_whole_template_node() {
+        assert_eq!(
+            render_err(&[("templates/a.yaml", "x: {{ template \"h\" .Values }}\n")]),
+            "app/templates/a.yaml:1:15\n  executing \"app/templates/a.yaml\" at <{{template \"h\" .Values}}>:\n    template \"h\" not defined"
+        );
+    }
+
+    #[test]
+    fn method_argument_count_errors_have_no_error_calling_prefix() {
+        assert_eq!(
+            render_err(&[("templates/a.yaml", "{{ .Files.Get }}\n")]),
+            "app/templates/a.yaml:1:9\n  executing \"app/templates/a.yaml\" at <.Files.Get>:\n    wrong number of args for Get: want 1 got 0"
+        );
+    }
+
+    #[test]
+    fn range_over_a_float_points_at_the_operand() {
+        assert_eq!(
+            render_err(&[("templates/a.yaml", "{{ range 1.5 }}{{ end }}\n")]),
+            "app/templates/a.yaml:1:9\n  executing \"app/templates/a.yaml\" at <1.5>:\n    range can't iterate over 1.5"
+        );
+    }
+
+    #[test]
+    fn nil_list_elements_fail_field_access() {
+        assert_eq!(
+            render_err(&[(
+                "templates/a.yaml",
+                "{{ range .Values.l }}{{ .name }}{{ end }}\n"
+            )]),
+            "app/templates/a.yaml:1:24\n  executing \"app/templates/a.yaml\" at <.name>:\n    nil pointer evaluating interface {}.name"
+        );
+    }
+
+    #[test]
+    fn unclosed_action_names_where_it_started() {
+        assert_eq!(
+            render_err(&[("templates/a.yaml", "a\n{{ .x \n")]),
+            "parse error at (app/templates/a.yaml:3): unclosed action started at app/templates/a.yaml:2"
+        );
+    }
+
+    #[test]
+    fn files_render_as_helm_does() {
+        let mut c = chart(
+            "app",
+            &[(
+                "templates/a.yaml",
+                "{{- (.Files.Glob \"files/*\").AsConfig | nindent 2 }}\nn: {{ len (.Files.Lines \"files/b.txt\") }}\ns: {{ (.Files.Glob \"files/a*\").AsSecrets }}\n{{- range $p, $_ := .Files.Glob \"files/*\" }}\np: {{ $p }}{{ end }}",
+            )],
+            vec![],
+        );
+        c.files = vec![
+            ChartFile {
+                name: "files/a.txt".into(),
+                data: b"alpha\n".to_vec(),
+            },
+            ChartFile {
+                name: "files/b.txt".into(),
+                data: b"one\ntwo\n".to_vec(),
+            },
+        ];
+        let out = render(&c, &values(serde_json::json!({})), &opts()).unwrap_or_default();
+        assert_eq!(
+            out["app/templates/a.yaml"],
+            "\n  a.txt: |\n    alpha\n  b.txt: |\n    one\n    two\nn: 2\ns: a.txt: YWxwaGEK\np: files/a.txt\np: files/b.txt"
+        );
+    }
+
+    #[test]
+    fn endless_template_recursion_stops_at_gos_depth_limit() {
+        let text = render_err(&[(
+            "templates/a.yaml",
+            "{{ define \"a\" }}{{ template \"a\" . }}{{ end }}{{ template \"a\" . }}",
+        )]);
+        assert!(
+            text.ends_with("exceeded maximum template depth (100000)"),
+            "{text}"
         );
     }
 }

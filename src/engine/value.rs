@@ -129,7 +129,9 @@ impl Value {
         match self {
             Value::Nil => "<nil>".into(),
             Value::Bool(_) => "bool".into(),
-            Value::Int(_) => "int".into(),
+            // Helm's integers are int64 (`--set`, Sprig math); Go's plain `int` (`len`,
+            // `atoi`) is not told apart.
+            Value::Int(_) => "int64".into(),
             Value::Float(_) => "float64".into(),
             Value::String(_) => "string".into(),
             Value::Bytes(_) => "[]uint8".into(),

@@ -152,7 +152,8 @@ pub fn kind_name(v: &Value) -> &'static str {
     match v {
         Value::Nil => "invalid",
         Value::Bool(_) => "bool",
-        Value::Int(_) => "int",
+        // int64, as `--set` values and Sprig's math results are (see Value::type_name).
+        Value::Int(_) => "int64",
         Value::Float(_) => "float64",
         Value::String(_) => "string",
         Value::Bytes(_) | Value::List(_) => "slice",

@@ -141,9 +141,40 @@ fn write_json(
             }
             out.push('}');
         }
-        Value::Object(o) => write_json_string(out, &o.display(), style.escape_html),
+        Value::Object(o) => match object_as_data(o.as_ref()) {
+            Some(data) => write_json(out, &data, style, depth)?,
+            None => write_json_string(out, &o.display(), style.escape_html),
+        },
     }
     Ok(())
+}
+
+/// How `encoding/json` marshals the Go types our objects stand for: `time.Time` as an
+/// RFC 3339 string, `time.Duration` as nanoseconds, `*semver.Version` as its string,
+/// Sprig's certificate as `{"Cert","Key"}`. `None` for other objects (engine objects
+/// marshal as their display text).
+pub fn object_as_data(o: &dyn super::super::value::Object) -> Option<Value> {
+    match o.type_name() {
+        "time.Time" => match o.call(
+            "Format",
+            &[Value::string("2006-01-02T15:04:05.999999999Z07:00")],
+        ) {
+            Some(Ok(v)) => Some(v),
+            _ => None,
+        },
+        "time.Duration" => o.field("Nanoseconds"),
+        "*semver.Version" => Some(string_value(o.display())),
+        "sprig.certificate" => {
+            let m = Value::empty_map();
+            if let Value::Map(inner) = &m {
+                let mut inner = inner.borrow_mut();
+                inner.insert("Cert".into(), o.field("Cert").unwrap_or(Value::Nil));
+                inner.insert("Key".into(), o.field("Key").unwrap_or(Value::Nil));
+            }
+            Some(m)
+        }
+        _ => None,
+    }
 }
 
 /// Go's `encoding/json` string escaping.

@@ -1043,6 +1043,16 @@ mod tests {
     }
 
     #[test]
+    fn times_and_durations_marshal_like_go_json() {
+        let t = Value::Object(Rc::new(fixed("2024-03-05T07:08:09.5Z")));
+        let d = must_to_duration(&[Value::string("1s")]).unwrap();
+        let l = Value::list(vec![t, d]);
+        let json =
+            super::super::json::encode_json(&l, super::super::json::JsonStyle::COMPACT).unwrap();
+        assert_eq!(json, "[\"2024-03-05T07:08:09.5Z\",1000000000]");
+    }
+
+    #[test]
     fn durations_print_and_parse_like_go() {
         assert_eq!(format_go_duration(0), "0s");
         assert_eq!(format_go_duration(90_000_000_000), "1m30s");

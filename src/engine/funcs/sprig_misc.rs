@@ -655,9 +655,7 @@ fn get_host_by_name(a: &[Value]) -> FuncResult {
         .map(|it| it.map(|s| s.ip().to_string()).collect())
         .unwrap_or_default();
     if addrs.is_empty() {
-        return Err(FuncError(
-            "runtime error: index out of range [0] with length 0".into(),
-        ));
+        return Err(FuncError("invalid argument to Intn".into()));
     }
     Ok(string_value(addrs[0].as_str()))
 }

@@ -530,14 +530,17 @@ fn is_connector(c: char) -> bool {
     c == '-' || c == '_' || is_space(c)
 }
 
-/// xstrings `ToCamelCase`.
+/// xstrings v1.5 `ToCamelCase`: connectors removed and the next rune upper-cased; a word
+/// that starts upper-case has its following upper-case runes lowered (`GOLANG` → `Golang`).
 fn to_camel_case(s: &str) -> String {
     let mut out = String::new();
-    let mut chars = s.chars().peekable();
+    let mut chars = s.chars();
     let mut r0 = '\0';
+    let mut first_upper = false;
     let mut found = false;
     for c in chars.by_ref() {
         if !is_connector(c) {
+            first_upper = c.is_uppercase();
             r0 = to_upper_rune(c);
             found = true;
             break;
@@ -545,10 +548,6 @@ fn to_camel_case(s: &str) -> String {
         out.push(c);
     }
     if !found {
-        return out;
-    }
-    if chars.peek().is_none() {
-        out.push(r0);
         return out;
     }
     for c in chars {
@@ -559,8 +558,16 @@ fn to_camel_case(s: &str) -> String {
             continue;
         }
         if is_connector(r1) {
+            first_upper = r0.is_uppercase();
             r0 = to_upper_rune(r0);
         } else {
+            if first_upper {
+                if r0.is_uppercase() {
+                    r0 = to_lower_rune(r0);
+                } else {
+                    first_upper = false;
+                }
+            }
             out.push(r1);
         }
     }
@@ -568,70 +575,51 @@ fn to_camel_case(s: &str) -> String {
     out
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Class {
-    Upper,
-    Lower,
-    Digit,
-    Conn,
-    Other,
-}
-
-fn class(c: char) -> Class {
-    if is_connector(c) {
-        Class::Conn
-    } else if c.is_uppercase() {
-        Class::Upper
-    } else if c.is_lowercase() {
-        Class::Lower
-    } else if c.is_numeric() {
-        Class::Digit
-    } else {
-        Class::Other
-    }
-}
-
-/// xstrings `ToSnakeCase`/`ToKebabCase`: words split at case changes and connectors,
-/// lower-cased and joined with `sep`.
+/// xstrings v1.5 `ToSnakeCase`/`ToKebabCase`: every connector (`-`, `_`, space) becomes
+/// `sep`; words split at lower→upper, at the last capital of an acronym (`HTTPServer`),
+/// and around digit runs (`HTTP2xx` → `http_2xx`, `Bld4Floor` → `bld4_floor`).
 fn to_lower_words(s: &str, sep: char) -> String {
     let chars: Vec<char> = s.chars().collect();
-    let mut words: Vec<String> = Vec::new();
-    let mut cur = String::new();
+    let mut out = String::new();
+    // Whether the digit run being read was attached to the word before it.
+    let mut digits_attached = false;
     for (i, &c) in chars.iter().enumerate() {
-        let k = class(c);
-        if k == Class::Conn {
-            if !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
-            }
+        if is_connector(c) {
+            out.push(sep);
             continue;
         }
-        if let Some(&p) = i.checked_sub(1).and_then(|j| chars.get(j)) {
-            let pk = class(p);
-            let next_lower = chars.get(i + 1).is_some_and(|n| class(*n) == Class::Lower);
-            let boundary = match (pk, k) {
-                (Class::Lower, Class::Upper) => true,
-                (Class::Upper, Class::Upper) => next_lower,
-                (Class::Lower | Class::Upper, Class::Digit) => {
-                    // "HTTP2xx" → http_2xx; "Bld4Floor" keeps the digit with the word.
-                    let mut j = i;
-                    while j < chars.len() && class(chars[j]) == Class::Digit {
-                        j += 1;
-                    }
-                    chars.get(j).is_some_and(|n| class(*n) == Class::Lower)
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1).copied();
+        let mut boundary = false;
+        if let Some(p) = prev.filter(|p| !is_connector(*p)) {
+            let (p_letter, c_letter) = (p.is_alphabetic(), c.is_alphabetic());
+            if p.is_lowercase() && c.is_uppercase() {
+                boundary = true;
+            } else if p.is_uppercase() && c.is_uppercase() {
+                boundary = next.is_some_and(|n| n.is_lowercase());
+            } else if p_letter && c.is_numeric() {
+                let mut j = i;
+                while j < chars.len() && chars[j].is_numeric() {
+                    j += 1;
                 }
-                (Class::Digit, Class::Upper) => true,
-                _ => false,
-            };
-            if boundary && !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
+                let after = chars.get(j).copied();
+                let capitalized_word = after.is_some_and(|n| n.is_uppercase())
+                    && chars.get(j + 1).is_some_and(|n| n.is_lowercase());
+                boundary = after.is_some_and(|n| n.is_alphabetic()) && !capitalized_word;
+                digits_attached = !boundary;
+            } else if p.is_numeric() && c_letter {
+                boundary = digits_attached;
             }
         }
-        cur.push(to_lower_rune(c));
+        if c.is_numeric() && !prev.is_some_and(|p| p.is_numeric() || p.is_alphabetic()) {
+            digits_attached = false;
+        }
+        if boundary {
+            out.push(sep);
+        }
+        out.push(to_lower_rune(c));
     }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words.join(&sep.to_string())
+    out
 }
 
 fn snakecase(a: &[Value]) -> FuncResult {
@@ -1133,6 +1121,38 @@ mod tests {
     fn case_conversions_match_xstrings_examples() {
         assert_eq!(call(camelcase, &[s("http_server")]), "HttpServer");
         assert_eq!(call(camelcase, &[s("_complex__case_")]), "_Complex_Case_");
+        assert_eq!(call(camelcase, &[s("GOLANG_IS_GREAT")]), "GolangIsGreat");
+        assert_eq!(call(camelcase, &[s("a")]), "A");
+        for (input, want) in [
+            ("HTTPServer", "http_server"),
+            ("_camelCase", "_camel_case"),
+            ("NoHTTPS", "no_https"),
+            ("Wi_thF", "wi_th_f"),
+            ("_AnotherTES_TCaseP", "_another_tes_t_case_p"),
+            ("ALL", "all"),
+            ("_HELLO_WORLD_", "_hello_world_"),
+            ("HELLO____WORLD", "hello____world"),
+            ("TW", "tw"),
+            ("http2xx", "http_2xx"),
+            ("HTTP2XX", "http_2xx"),
+            ("HTTP20xOK", "http_20x_ok"),
+            ("HTTP20XStatus", "http_20x_status"),
+            ("HTTP-20xStatus", "http_20x_status"),
+            ("Bld4Floor3rd", "bld4_floor_3rd"),
+            ("Duration2m3s", "duration_2m_3s"),
+            ("  sentence case  ", "__sentence_case__"),
+            (
+                " Mixed-hyphen case _and SENTENCE_case and UPPER-case",
+                "_mixed_hyphen_case__and_sentence_case_and_upper_case",
+            ),
+        ] {
+            assert_eq!(call(snakecase, &[s(input)]), want, "snakecase {input:?}");
+            assert_eq!(
+                call(kebabcase, &[s(input)]),
+                want.replace('_', "-"),
+                "kebabcase {input:?}"
+            );
+        }
         assert_eq!(call(snakecase, &[s("FirstName")]), "first_name");
         assert_eq!(call(snakecase, &[s("HTTPServer")]), "http_server");
         assert_eq!(call(snakecase, &[s("NoHTTPS")]), "no_https");

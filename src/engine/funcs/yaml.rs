@@ -9,8 +9,8 @@
 //! that would read back as another type (`"true"`, `"1.0"`, `""`, `"yes"`) double-quoted,
 //! and long lines folded at spaces past column 80 as go-yaml does. `toYamlPretty` is
 //! go-yaml v3 with two-space indent (sequences indented, floats via `%g`, no folding).
-//! `fromYaml` parses with serde_yaml (YAML 1.2 scalars, so `yes`/`on` stay strings,
-//! unlike go-yaml v2) and turns numbers into `float64` as Helm's JSON round trip does.
+//! `fromYaml` parses with `values::parse_document` (go-yaml v2 scalars: `yes`/`on` are
+//! booleans) and, like Helm's JSON round trip, makes every number a `float64`.
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use super::super::gofmt::format_float_shortest;
 use super::super::value::{Func, FuncError, Value};
-use super::json::format_json_float;
+use super::json::{format_json_float, value_from_json_f64};
 use super::{FuncResult, args, str_arg, string_value};
 
 /// Registers Helm's YAML and TOML functions.
@@ -89,7 +89,10 @@ fn to_node(v: &Value, via_json: bool) -> Result<Node, FuncError> {
             });
             Node::Map(entries)
         }
-        Value::Object(o) => Node::Str(o.display()),
+        Value::Object(o) => match super::json::object_as_data(o.as_ref()) {
+            Some(data) => to_node(&data, via_json)?,
+            None => Node::Str(o.display()),
+        },
     })
 }
 
@@ -829,80 +832,31 @@ fn to_yaml_pretty(a: &[Value]) -> FuncResult {
     Ok(string_value(to_yaml_pretty_string(v).unwrap_or_default()))
 }
 
-/// Converts parsed YAML as sigs.k8s.io/yaml's YAML→JSON→`interface{}` path does:
-/// numbers become `float64`, keys become strings.
-fn value_from_yaml(v: &serde_yaml::Value) -> Value {
+/// Parses the first YAML document as sigs.k8s.io/yaml does (go-yaml v2 scalars, then
+/// JSON, so numbers are `float64`), with Helm's error text.
+fn parse_first_document(text: &str) -> Result<serde_json::Value, String> {
+    crate::values::parse_document(text).map_err(|e| format!("error converting YAML to JSON: {e}"))
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
     match v {
-        serde_yaml::Value::Null => Value::Nil,
-        serde_yaml::Value::Bool(b) => Value::Bool(*b),
-        serde_yaml::Value::Number(n) => Value::Float(n.as_f64().unwrap_or_default()),
-        serde_yaml::Value::String(s) => string_value(s.as_str()),
-        serde_yaml::Value::Sequence(items) => {
-            Value::list(items.iter().map(value_from_yaml).collect())
-        }
-        serde_yaml::Value::Mapping(map) => {
-            let mut out = BTreeMap::new();
-            for (k, v) in map {
-                out.insert(yaml_key(k), value_from_yaml(v));
-            }
-            Value::Map(Rc::new(RefCell::new(out)))
-        }
-        serde_yaml::Value::Tagged(t) => value_from_yaml(&t.value),
-    }
-}
-
-fn yaml_key(k: &serde_yaml::Value) -> String {
-    match k {
-        serde_yaml::Value::String(s) => s.clone(),
-        serde_yaml::Value::Bool(b) => b.to_string(),
-        serde_yaml::Value::Null => "null".to_string(),
-        serde_yaml::Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.to_string()
-            } else {
-                yaml_float(n.as_f64().unwrap_or_default())
-            }
-        }
-        other => serde_yaml::to_string(other)
-            .unwrap_or_default()
-            .trim_end()
-            .to_string(),
-    }
-}
-
-/// Parses the first YAML document, as go-yaml's `Unmarshal` does.
-fn parse_first_document(text: &str) -> Result<serde_yaml::Value, String> {
-    use serde::Deserialize;
-    let mut docs = serde_yaml::Deserializer::from_str(text);
-    match docs.next() {
-        None => Ok(serde_yaml::Value::Null),
-        Some(doc) => serde_yaml::Value::deserialize(doc)
-            .map_err(|e| format!("error converting YAML to JSON: yaml: {e}")),
-    }
-}
-
-fn yaml_kind(v: &serde_yaml::Value) -> &'static str {
-    match v {
-        serde_yaml::Value::Bool(_) => "bool",
-        serde_yaml::Value::Number(_) => "number",
-        serde_yaml::Value::String(_) => "string",
-        serde_yaml::Value::Sequence(_) => "array",
-        serde_yaml::Value::Mapping(_) => "object",
-        _ => "value",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+        serde_json::Value::Null => "null",
     }
 }
 
 /// Helm's `fromYaml`: a map, or `{"Error": message}`.
 pub fn from_yaml_string(text: &str) -> Value {
     let result = parse_first_document(text).and_then(|doc| match doc {
-        serde_yaml::Value::Null => Ok(Value::empty_map()),
-        serde_yaml::Value::Mapping(_) => Ok(value_from_yaml(&doc)),
-        serde_yaml::Value::Tagged(t) if matches!(t.value, serde_yaml::Value::Mapping(_)) => {
-            Ok(value_from_yaml(&t.value))
-        }
+        serde_json::Value::Null => Ok(Value::empty_map()),
+        serde_json::Value::Object(_) => Ok(value_from_json_f64(&doc)),
         other => Err(format!(
             "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-            yaml_kind(&other)
+            json_kind(&other)
         )),
     });
     match result {
@@ -925,11 +879,11 @@ fn from_yaml(a: &[Value]) -> FuncResult {
 fn from_yaml_array(a: &[Value]) -> FuncResult {
     let [s] = args::<1>("fromYamlArray", a)?;
     let result = parse_first_document(str_arg(s)?).and_then(|doc| match doc {
-        serde_yaml::Value::Null => Ok(Value::list(Vec::new())),
-        serde_yaml::Value::Sequence(_) => Ok(value_from_yaml(&doc)),
+        serde_json::Value::Null => Ok(Value::list(Vec::new())),
+        serde_json::Value::Array(_) => Ok(value_from_json_f64(&doc)),
         other => Err(format!(
             "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type []interface {{}}",
-            yaml_kind(&other)
+            json_kind(&other)
         )),
     });
     Ok(result.unwrap_or_else(|e| Value::list(vec![string_value(e)])))
@@ -1278,6 +1232,11 @@ mod tests {
             panic!("not a map")
         };
         assert!(e.borrow().contains_key("Error"));
+        let Value::Map(yes) = from_yaml_string("on: yes\nport: 0x1F") else {
+            panic!("not a map")
+        };
+        assert!(matches!(yes.borrow().get("true"), Some(Value::Bool(true))));
+        assert!(matches!(yes.borrow().get("port"), Some(Value::Float(f)) if *f == 31.0));
         let Value::Map(e) = from_yaml_string("a: [") else {
             panic!("not a map")
         };
