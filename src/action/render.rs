@@ -43,8 +43,9 @@ pub struct RenderRequest<'a> {
 }
 
 /// Refuses a chart whose declared dependencies are missing from `charts/` (Helm's
-/// `CheckDependencies`), then resolves dependencies, coalesces values, validates them against the schemas, renders
-/// every template and sorts the result into manifest, hooks and notes.
+/// `CheckDependencies`), then resolves dependencies, coalesces values, validates them
+/// against the schemas, renders every template and sorts the result into manifest, hooks
+/// and notes.
 pub fn render_chart(
     chart: &Chart,
     user_values: &Map<String, Value>,
