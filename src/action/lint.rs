@@ -357,7 +357,7 @@ fn values_rules(linter: &mut Linter, chart: &Chart, options: &LintOptions) {
         Severity::Error,
         VALUES_YAML,
         crate::chart::schema::validate_single(&values, schema)
-            .map_err(|e| format!("values don't meet the specifications of the schema(s) in the following chart(s):\n{}:\n{e}", chart.metadata.name)),
+            .map_err(|e| e.trim_end().to_string()),
     );
 }
 
