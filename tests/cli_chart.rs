@@ -172,6 +172,20 @@ fn lint_of_the_umbrella_fixture_only_recommends_an_icon() {
 }
 
 #[test]
+fn lint_of_a_packaged_chart_reads_the_archive() {
+    let (_dir, tgz) = package(&umbrella_str(), &[]);
+    let tgz = tgz.display().to_string();
+    let out = rhelm_offline(&["lint", "--strict", &tgz]).ok();
+    assert_text(
+        &out.stdout,
+        &format!(
+            "==> Linting {tgz}\n[INFO] Chart.yaml: icon is recommended\n\n1 chart(s) linted, 0 chart(s) failed\n"
+        ),
+        &out,
+    );
+}
+
+#[test]
 fn lint_reports_chart_yaml_errors_and_exits_1_with_the_summary() {
     let dir = write_chart(&[
         (
