@@ -660,6 +660,13 @@ fn bad_values_flags_fail_with_helms_message() {
         out.error_line(),
         "Error: failed parsing --set data: key \"c\" has no value"
     );
+    // Helm's text, then where the parser stopped.
+    assert!(
+        out.stderr.contains(
+            "\nhint: in --set \"a=b,c\", parsing stopped at character 5:\n  a=b,c\n      ^\n"
+        ),
+        "{out}"
+    );
     let out = rhelm_offline(&["template", "x", &path, "--set", "a[x]=1"]).fails();
     assert!(out.error_line().contains("error parsing index"), "{out}");
     let out = rhelm_offline(&["template", "x", &path, "--set", "a[70000]=1"]).fails();

@@ -151,3 +151,71 @@ pub fn run_dependency(command: DependencyCommand, printer: &Printer) -> Result<(
     }
     Ok(())
 }
+
+/// Where an invalid `--set`/`--set-string` expression stops parsing, as lines to show after
+/// Helm's error text: the flag, the expression and a caret under the character.
+///
+/// Helm's messages do not say where the problem is. The position is the shortest prefix of
+/// the expression that already fails with the same message, i.e. where the parser stood.
+pub(super) fn set_syntax_hint(values: &super::args::ValuesArgs) -> Option<String> {
+    use crate::values::{Mode, parse_into};
+    let fails = |text: &str, typed: bool| {
+        let mut scratch = serde_json::Map::new();
+        let mode = if typed { Mode::Typed } else { Mode::String };
+        parse_into(text, &mut scratch, mode).err().map(|e| e.0)
+    };
+    let families = [
+        ("--set", &values.set, true),
+        ("--set-string", &values.set_string, false),
+    ];
+    for (flag, expressions, typed) in families {
+        for expr in expressions {
+            let Some(message) = fails(expr, typed) else {
+                continue;
+            };
+            let stop = expr
+                .char_indices()
+                .map(|(i, c)| i + c.len_utf8())
+                .find(|&end| fails(&expr[..end], typed).as_deref() == Some(message.as_str()))
+                .unwrap_or(expr.len());
+            let column = expr[..stop].chars().count();
+            return Some(format!(
+                "hint: in {flag} {expr:?}, parsing stopped at character {column}:\n  {expr}\n  {}^",
+                " ".repeat(column.saturating_sub(1))
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::args::ValuesArgs;
+
+    fn hint(set: &[&str]) -> Option<String> {
+        set_syntax_hint(&ValuesArgs {
+            set: set.iter().map(|s| (*s).to_string()).collect(),
+            ..ValuesArgs::default()
+        })
+    }
+
+    #[test]
+    fn the_hint_points_at_the_key_without_a_value() {
+        assert_eq!(
+            hint(&["ok=1", "a=b,c"]).as_deref(),
+            Some("hint: in --set \"a=b,c\", parsing stopped at character 5:\n  a=b,c\n      ^")
+        );
+    }
+
+    #[test]
+    fn the_hint_points_at_the_end_of_a_bad_index() {
+        let text = hint(&["list[x]=1,b=2"]).unwrap_or_default();
+        assert!(text.contains("parsing stopped at character 7:"), "{text}");
+    }
+
+    #[test]
+    fn valid_expressions_give_no_hint() {
+        assert_eq!(hint(&["a=1,b.c[0]=x"]), None);
+    }
+}

@@ -156,7 +156,12 @@ fn load_chart(path: &std::path::Path) -> Result<crate::chart::Chart> {
 }
 
 fn user_values(values: &ValuesArgs) -> Result<serde_json::Map<String, serde_json::Value>> {
-    Ok(crate::values::merge_sources(&value_sources(values))?)
+    crate::values::merge_sources(&value_sources(values)).map_err(|e| {
+        match chart_cmds::set_syntax_hint(values) {
+            Some(hint) => anyhow!("{e}\n{hint}"),
+            None => e.into(),
+        }
+    })
 }
 
 fn is_dry_run(apply: &ApplyArgs) -> bool {
