@@ -1112,3 +1112,47 @@ fn upgrade_values_policies_follow_helm_4() {
     let values = rhelm(&["get", "values", "c", "-n", &ns, "-o", "json"]).ok();
     assert!(!values.stdout.contains("color"), "{values}");
 }
+
+#[test]
+fn package_with_dependency_update_vendors_file_dependencies_first() {
+    let root = parent_with_local_dependency();
+    let app = root.path().join("app").display().to_string();
+    let out = tempfile::tempdir().expect("tempdir");
+    let dest = out.path().display().to_string();
+    let run = rhelm_offline(&["package", &app, "-u", "-d", &dest]).ok();
+    let tgz = out.path().join("app-0.1.0.tgz");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "Saving 1 charts\nDeleting outdated charts\nSuccessfully packaged chart and saved it to: {}\n",
+            tgz.display()
+        )
+    );
+    let rendered = rhelm_offline(&["template", "x", &tgz.display().to_string()]).ok();
+    assert!(rendered.stdout.contains("  name: x-db\n"), "{rendered}");
+}
+
+#[test]
+fn lint_with_subcharts_lints_each_vendored_chart_on_its_own() {
+    let chart = umbrella_str();
+    let out = rhelm_offline(&["lint", "--with-subcharts", &chart]).fails();
+    assert_in_order(
+        &out.stdout,
+        &[
+            &format!("==> Linting {chart}\n"),
+            &format!("==> Linting {chart}/charts/cache\n"),
+            &format!("==> Linting {chart}/charts/common\n"),
+            &format!("==> Linting {chart}/charts/worker\n"),
+        ],
+    );
+    // Alone, cache and worker miss the parent's library chart, as with Helm.
+    assert_eq!(
+        out.error_line(),
+        "Error: 4 chart(s) linted, 2 chart(s) failed"
+    );
+    assert_eq!(
+        out.stdout.matches("no template \"common.labels\"").count(),
+        2,
+        "{out}"
+    );
+}

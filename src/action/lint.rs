@@ -123,8 +123,9 @@ pub fn lint(path: &Path, options: &LintOptions) -> LintReport {
                     options,
                 );
             }
-            if let Ok(chart) = &loaded {
-                dependency_rules(&mut linter, chart, &path.display().to_string());
+            match &loaded {
+                Ok(chart) => dependency_rules(&mut linter, chart, &path.display().to_string()),
+                Err(e) => linter.add(Severity::Error, "", format!("unable to load chart\n\t{e}")),
             }
         }
     }
@@ -900,6 +901,29 @@ mod tests {
         let report = lint(dir.path(), &LintOptions::default());
         assert!(report.messages.is_empty());
         assert!(report.errors[0].starts_with("unable to check Chart.yaml file in chart"));
+        assert!(report.failed);
+    }
+
+    #[test]
+    fn a_chart_that_does_not_load_is_an_error_of_the_dependencies_rule() {
+        let dir = chart(&[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: p\nversion: 0.1.0\ndependencies:\n- name: w\n  alias: twin\n- name: w\n  alias: twin\n",
+            ),
+            (
+                "charts/w/Chart.yaml",
+                "apiVersion: v2\nname: w\nversion: 0.1.0\n",
+            ),
+        ]);
+        let report = lint(dir.path(), &LintOptions::default());
+        assert!(
+            texts(&report).contains(
+                &"[ERROR] : unable to load chart\n\tvalidation: more than one dependency with name or alias \"twin\"".to_string()
+            ),
+            "{:?}",
+            texts(&report)
+        );
         assert!(report.failed);
     }
 

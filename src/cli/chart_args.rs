@@ -43,6 +43,9 @@ pub struct PackageArgs {
     /// location to write the chart.
     #[arg(short = 'd', long, default_value = ".")]
     pub destination: PathBuf,
+    /// update dependencies from "Chart.yaml" to dir "charts/" before packaging
+    #[arg(short = 'u', long = "dependency-update")]
+    pub dependency_update: bool,
 }
 
 /// `rhelm lint PATH...`.
@@ -59,6 +62,9 @@ pub struct LintArgs {
     /// Kubernetes version used for capabilities and deprecation checks
     #[arg(long = "kube-version")]
     pub kube_version: Option<String>,
+    /// lint dependent charts
+    #[arg(long = "with-subcharts")]
+    pub with_subcharts: bool,
     /// values flags
     #[command(flatten)]
     pub values: ValuesArgs,
@@ -90,4 +96,8 @@ pub struct DependencyArgs {
     /// chart directory
     #[arg(default_value = ".")]
     pub chart: PathBuf,
+    /// do not refresh the local repository cache (accepted for compatibility: rhelm has no
+    /// repository cache)
+    #[arg(long = "skip-refresh")]
+    pub skip_refresh: bool,
 }

@@ -33,6 +33,13 @@ pub fn run_package(args: PackageArgs, printer: &Printer) -> Result<()> {
         destination: args.destination,
     };
     for chart in &args.charts {
+        if args.dependency_update {
+            let lock = dependency::update(chart)?;
+            printer.out(&format!(
+                "Saving {} charts\nDeleting outdated charts\n",
+                lock.dependencies.len()
+            ))?;
+        }
         let path = package(chart, &options)?;
         printer.out(&format!(
             "Successfully packaged chart and saved it to: {}\n",
@@ -44,11 +51,18 @@ pub fn run_package(args: PackageArgs, printer: &Printer) -> Result<()> {
 
 /// `rhelm lint PATH...`: findings on stdout; the summary is the error when a chart fails.
 pub fn run_lint(args: LintArgs, namespace: Option<String>, printer: &Printer) -> Result<()> {
-    let paths = if args.paths.is_empty() {
+    let mut paths = if args.paths.is_empty() {
         vec![std::path::PathBuf::from(".")]
     } else {
         args.paths
     };
+    if args.with_subcharts {
+        let mut subcharts = Vec::new();
+        for path in &paths {
+            collect_subcharts(&path.join("charts"), &mut subcharts);
+        }
+        paths.extend(subcharts);
+    }
     let options = LintOptions {
         strict: args.strict,
         values: super::user_values(&args.values)?,
@@ -98,6 +112,30 @@ pub fn run_lint(args: LintArgs, namespace: Option<String>, printer: &Printer) ->
         printer.out(&format!("{summary}\n"))?;
     }
     Ok(())
+}
+
+/// Charts under `dir` (directories with a `Chart.yaml`, and archives), at any depth, as
+/// Helm's `--with-subcharts` walk finds them.
+fn collect_subcharts(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            if path.join("Chart.yaml").is_file() {
+                out.push(path.clone());
+            }
+            collect_subcharts(&path, out);
+        } else if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".tgz") || n.ends_with(".tar.gz"))
+        {
+            out.push(path);
+        }
+    }
 }
 
 /// `rhelm create NAME`.
