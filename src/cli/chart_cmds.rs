@@ -191,11 +191,11 @@ pub fn run_dependency(command: DependencyCommand, printer: &Printer) -> Result<(
 }
 
 /// Where an invalid `--set`/`--set-string` expression stops parsing, as lines to show after
-/// Helm's error text: the flag, the expression and a caret under the character.
+/// Helm's error text (`error`): the flag, the expression and a caret under the character.
 ///
 /// Helm's messages do not say where the problem is. The position is the shortest prefix of
 /// the expression that already fails with the same message, i.e. where the parser stood.
-pub(super) fn set_syntax_hint(values: &super::args::ValuesArgs) -> Option<String> {
+pub(super) fn set_syntax_hint(error: &str, values: &super::args::ValuesArgs) -> Option<String> {
     use crate::values::{Mode, parse_into};
     let fails = |text: &str, typed: bool| {
         let mut scratch = serde_json::Map::new();
@@ -207,6 +207,9 @@ pub(super) fn set_syntax_hint(values: &super::args::ValuesArgs) -> Option<String
         ("--set-string", &values.set_string, false),
     ];
     for (flag, expressions, typed) in families {
+        if !error.starts_with(&format!("failed parsing {flag} data: ")) {
+            continue;
+        }
         for expr in expressions {
             let Some(message) = fails(expr, typed) else {
                 continue;
@@ -232,10 +235,13 @@ mod tests {
     use crate::cli::args::ValuesArgs;
 
     fn hint(set: &[&str]) -> Option<String> {
-        set_syntax_hint(&ValuesArgs {
-            set: set.iter().map(|s| (*s).to_string()).collect(),
-            ..ValuesArgs::default()
-        })
+        set_syntax_hint(
+            "failed parsing --set data: ",
+            &ValuesArgs {
+                set: set.iter().map(|s| (*s).to_string()).collect(),
+                ..ValuesArgs::default()
+            },
+        )
     }
 
     #[test]
@@ -250,6 +256,18 @@ mod tests {
     fn the_hint_points_at_the_end_of_a_bad_index() {
         let text = hint(&["list[x]=1,b=2"]).unwrap_or_default();
         assert!(text.contains("parsing stopped at character 7:"), "{text}");
+    }
+
+    #[test]
+    fn no_hint_when_another_flag_failed() {
+        let values = ValuesArgs {
+            set: vec!["a=b,c".into()],
+            ..ValuesArgs::default()
+        };
+        assert_eq!(
+            set_syntax_hint("failed parsing --set-json data x", &values),
+            None
+        );
     }
 
     #[test]

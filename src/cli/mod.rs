@@ -157,7 +157,7 @@ fn load_chart(path: &std::path::Path) -> Result<crate::chart::Chart> {
 
 fn user_values(values: &ValuesArgs) -> Result<serde_json::Map<String, serde_json::Value>> {
     crate::values::merge_sources(&value_sources(values)).map_err(|e| {
-        match chart_cmds::set_syntax_hint(values) {
+        match chart_cmds::set_syntax_hint(&e.to_string(), values) {
             Some(hint) => anyhow!("{e}\n{hint}"),
             None => e.into(),
         }
