@@ -109,10 +109,20 @@ pub fn lint(path: &Path, options: &LintOptions) -> LintReport {
                 Err(e) => chartfile_rules(&mut linter, &Map::new(), Some(e)),
             }
             let loaded = crate::chart::load_dir(path);
+            let values_file = path.join(VALUES_YAML);
             if let Ok(chart) = &loaded {
                 values_rules(&mut linter, chart, options);
-            } else if !path.join("values.yaml").is_file() {
-                linter.add(Severity::Info, "values.yaml", "file does not exist");
+            } else if !values_file.is_file() {
+                linter.add(Severity::Info, VALUES_YAML, "file does not exist");
+            } else if let Err(e) = std::fs::read_to_string(&values_file)
+                .map_err(|e| e.to_string())
+                .and_then(|t| crate::values::parse_values(&t).map_err(|e| e.to_string()))
+            {
+                linter.add(
+                    Severity::Error,
+                    VALUES_YAML,
+                    format!("unable to parse YAML: {e}"),
+                );
             }
             if !path.join("templates").exists() {
                 linter.add(Severity::Warning, "templates/", "directory does not exist");
@@ -921,6 +931,24 @@ mod tests {
             texts(&report).contains(
                 &"[ERROR] : unable to load chart\n\tvalidation: more than one dependency with name or alias \"twin\"".to_string()
             ),
+            "{:?}",
+            texts(&report)
+        );
+        assert!(report.failed);
+    }
+
+    #[test]
+    fn a_values_file_that_is_not_yaml_is_an_error_on_values_yaml() {
+        let dir = chart(&[
+            ("Chart.yaml", GOOD_CHART),
+            ("values.yaml", "a: [1\n"),
+            ("templates/cm.yaml", CONFIGMAP),
+        ]);
+        let report = lint(dir.path(), &LintOptions::default());
+        assert!(
+            report.messages.iter().any(|m| m.severity == Severity::Error
+                && m.path == "values.yaml"
+                && m.text.starts_with("unable to parse YAML: ")),
             "{:?}",
             texts(&report)
         );
