@@ -1156,3 +1156,33 @@ fn lint_with_subcharts_lints_each_vendored_chart_on_its_own() {
         "{out}"
     );
 }
+
+#[test]
+fn dependency_update_keeps_vendored_charts_without_a_repository() {
+    let dir = write_chart(&[
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: p\nversion: 0.1.0\ndependencies:\n- name: db\n  version: 1.x\n",
+        ),
+        (
+            "charts/db/Chart.yaml",
+            "apiVersion: v2\nname: db\nversion: 1.2.0\n",
+        ),
+        (
+            "charts/db/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-db\n",
+        ),
+    ]);
+    let path = dir.path().display().to_string();
+    let out = rhelm_offline(&["dependency", "update", &path]).ok();
+    assert_eq!(
+        out.stdout,
+        "Saving 1 charts\nDependency db did not declare a repository. Assuming it exists in the charts directory\nDeleting outdated charts\n"
+    );
+    assert!(read(&dir.path().join("Chart.lock")).contains("- name: db\n  version: 1.x\n"));
+    rhelm_offline(&["dependency", "build", &path]).ok();
+    let list = rhelm_offline(&["dependency", "list", &path]).ok();
+    assert!(list.stdout.contains("unpacked"), "{list}");
+    let rendered = rhelm_offline(&["template", "v", &path]).ok();
+    assert!(rendered.stdout.contains("  name: v-db\n"), "{rendered}");
+}

@@ -35,10 +35,7 @@ pub fn run_package(args: PackageArgs, printer: &Printer) -> Result<()> {
     for chart in &args.charts {
         if args.dependency_update {
             let lock = dependency::update(chart)?;
-            printer.out(&format!(
-                "Saving {} charts\nDeleting outdated charts\n",
-                lock.dependencies.len()
-            ))?;
+            printer.out(&vendor_report(&lock.dependencies))?;
         }
         let path = package(chart, &options)?;
         printer.out(&format!(
@@ -148,6 +145,19 @@ pub fn run_create(args: CreateArgs, printer: &Printer) -> Result<()> {
     Ok(())
 }
 
+/// What Helm's download manager prints while vendoring `deps`.
+fn vendor_report(deps: &[crate::chart::Dependency]) -> String {
+    let mut text = format!("Saving {} charts\n", deps.len());
+    for dep in deps.iter().filter(|d| d.repository.is_empty()) {
+        text.push_str(&format!(
+            "Dependency {} did not declare a repository. Assuming it exists in the charts directory\n",
+            dep.name
+        ));
+    }
+    text.push_str("Deleting outdated charts\n");
+    text
+}
+
 /// `rhelm dependency list|update|build CHART`.
 pub fn run_dependency(command: DependencyCommand, printer: &Printer) -> Result<()> {
     match command {
@@ -173,18 +183,12 @@ pub fn run_dependency(command: DependencyCommand, printer: &Printer) -> Result<(
         }
         DependencyCommand::Update(a) => {
             let lock = dependency::update(&a.chart)?;
-            printer.out(&format!(
-                "Saving {} charts\nDeleting outdated charts\n",
-                lock.dependencies.len()
-            ))?;
+            printer.out(&vendor_report(&lock.dependencies))?;
         }
         DependencyCommand::Build(a) => {
             dependency::build(&a.chart)?;
             let chart = super::load_chart(&a.chart)?;
-            printer.out(&format!(
-                "Saving {} charts\nDeleting outdated charts\n",
-                chart.metadata.dependencies.len()
-            ))?;
+            printer.out(&vendor_report(&chart.metadata.dependencies))?;
         }
     }
     Ok(())
