@@ -1186,3 +1186,54 @@ fn dependency_update_keeps_vendored_charts_without_a_repository() {
     let rendered = rhelm_offline(&["template", "v", &path]).ok();
     assert!(rendered.stdout.contains("  name: v-db\n"), "{rendered}");
 }
+
+#[test]
+fn conflicting_or_malformed_aliases_are_refused() {
+    let twin = "apiVersion: v2\nname: p\nversion: 0.1.0\ndependencies:\n- name: w\n  version: 0.1.0\n  alias: twin\n- name: w\n  version: 0.1.0\n  alias: twin\n";
+    let sub = (
+        "charts/w/Chart.yaml",
+        "apiVersion: v2\nname: w\nversion: 0.1.0\n",
+    );
+    let dir = write_chart(&[("Chart.yaml", twin), sub]);
+    let out = rhelm_offline(&["template", "x", &dir.path().display().to_string()]).fails();
+    assert_eq!(
+        out.error_line(),
+        "Error: validation: more than one dependency with name or alias \"twin\""
+    );
+    let dir = write_chart(&[
+        (
+            "Chart.yaml",
+            &twin.replacen("alias: twin", "alias: tw.in", 1),
+        ),
+        sub,
+    ]);
+    let out = rhelm_offline(&["template", "x", &dir.path().display().to_string()]).fails();
+    assert_eq!(
+        out.error_line(),
+        "Error: validation: dependency \"w\" has disallowed characters in the alias"
+    );
+}
+
+#[test]
+fn lint_quiet_prints_only_charts_with_warnings_or_errors() {
+    let chart = umbrella_str();
+    let out = rhelm_offline(&["lint", "--quiet", &chart]).ok();
+    assert_eq!(out.stdout, "", "{out}");
+    let dir = write_chart(&[
+        ("Chart.yaml", "apiVersion: v2\nname: old\nversion: 0.1.0\n"),
+        ("values.yaml", "a: 1\n"),
+        (
+            "templates/pdb.yaml",
+            "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: p\n",
+        ),
+    ]);
+    let path = dir.path().display().to_string();
+    let out = rhelm_offline(&["lint", "--quiet", &chart, &path]).ok();
+    assert_text(
+        &out.stdout,
+        &format!(
+            "==> Linting {path}\n[WARNING] templates/pdb.yaml: policy/v1beta1 PodDisruptionBudget is deprecated in v1.21+, unavailable in v1.25+; use policy/v1 PodDisruptionBudget\n\n2 chart(s) linted, 0 chart(s) failed\n"
+        ),
+        &out,
+    );
+}
