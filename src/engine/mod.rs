@@ -24,8 +24,6 @@ pub mod lex;
 pub mod objects;
 pub mod parse;
 pub mod render;
-#[cfg(test)]
-mod shims;
 pub mod value;
 
 pub use exec::Lookup;

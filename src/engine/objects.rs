@@ -307,7 +307,13 @@ impl Object for Files {
                     .unwrap_or_else(|_| Value::string("")),
             ),
             "AsSecrets" => Some(self.as_yaml(base64).unwrap_or_else(|_| Value::string(""))),
-            _ => None,
+            "Get" | "GetBytes" | "Glob" | "Lines" => None,
+            // `files` is a `map[string][]byte`: any other name is a key (nil if absent).
+            _ => Some(Value::Bytes(
+                self.get_bytes(name)
+                    .cloned()
+                    .unwrap_or_else(|| Rc::from(&[][..])),
+            )),
         }
     }
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
@@ -439,5 +445,13 @@ mod tests {
         };
         assert_eq!(kube.display(), "{v1.20.2  1 20}");
         assert!(matches!(kube.field("Minor"), Some(Value::String(s)) if &*s == "20"));
+    }
+
+    #[test]
+    fn files_fields_are_map_keys_as_in_go() {
+        let f = files();
+        assert!(matches!(f.field("README.md"), Some(Value::Bytes(b)) if &*b == b"r"));
+        assert!(matches!(f.field("nope"), Some(Value::Bytes(b)) if b.is_empty()));
+        assert!(f.field("Get").is_none());
     }
 }

@@ -100,33 +100,14 @@ pub fn render(
         let worker = std::thread::Builder::new()
             .name("rhelm-render".into())
             .stack_size(STACK)
-            .spawn_scoped(scope, || render_here(chart, values, opts, &[]));
+            .spawn_scoped(scope, || render_here(chart, values, opts));
         match worker {
             Ok(handle) => match handle.join() {
                 Ok(result) => result,
                 Err(panic) => std::panic::resume_unwind(panic),
             },
-            Err(_) => render_here(chart, values, opts, &[]),
+            Err(_) => render_here(chart, values, opts),
         }
-    })
-}
-
-/// [`render`] with extra functions registered where `funcs` has none of that name
-/// (test stand-ins).
-#[cfg(test)]
-pub(crate) fn render_with_extra(
-    chart: &Chart,
-    values: &serde_json::Map<String, serde_json::Value>,
-    opts: &RenderOptions,
-    extra: &[(&'static str, super::value::Func)],
-) -> Result<BTreeMap<String, String>, Error> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(512 << 20)
-            .spawn_scoped(scope, || render_here(chart, values, opts, extra))
-            .map_err(|e| Error::Exec(e.to_string()))?
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p))
     })
 }
 
@@ -150,12 +131,8 @@ fn render_here(
     chart: &Chart,
     values: &serde_json::Map<String, serde_json::Value>,
     opts: &RenderOptions,
-    extra: &[(&'static str, super::value::Func)],
 ) -> Result<BTreeMap<String, String>, Error> {
-    let mut pure = funcs::builtin_functions();
-    for (name, func) in extra {
-        pure.entry(name).or_insert(*func);
-    }
+    let pure = funcs::builtin_functions();
     let to_yaml = pure.get("toYaml").copied();
     let table = FuncTable::new(&pure);
 

@@ -226,12 +226,14 @@ pub fn template_output(manifest: &str, hooks: &[Hook], include: impl Fn(&Hook) -
     out
 }
 
-/// Go's `\s` (ASCII only) around Helm's separator: `(?:^|\s*\n)---\s*`.
-static SEPARATOR: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?:^|[\t\n\f\r ]*\n)---[\t\n\f\r ]*").ok());
+/// A `---` at the start of a line. Helm 4.3 leaves the preceding document's trailing
+/// newlines intact (real Helm 4.3 stores `a: 1\n` + framing `\n` for `a: 1\n---\nb: 2`, so
+/// each such document is followed by a blank line in the manifest), and for v1/v2 charts
+/// still accepts a separator glued to the next line (`---apiVersion: v1`).
+static SEPARATOR: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?m)^---").ok());
 
-/// Splits a YAML stream into documents exactly as Helm's `SplitManifests` does: leading
-/// whitespace dropped, empty pieces dropped, each piece left-trimmed.
+/// Splits a YAML stream into documents as Helm 4.3's `SplitManifests` does: whitespace-only
+/// pieces dropped, each piece left-trimmed, trailing whitespace kept.
 pub fn split_manifests(text: &str) -> Vec<&str> {
     let text = text.trim_start();
     let pieces: Vec<&str> = match SEPARATOR.as_ref() {
@@ -240,7 +242,7 @@ pub fn split_manifests(text: &str) -> Vec<&str> {
     };
     pieces
         .into_iter()
-        .filter(|piece| !piece.is_empty())
+        .filter(|piece| !piece.trim().is_empty())
         .map(str::trim_start)
         .collect()
 }
@@ -422,6 +424,8 @@ pub fn documents_from_manifest(manifest: &str) -> Result<Vec<Document>, Error> {
                 Some(rest) => rest.split_once('\n').unwrap_or((rest, "")),
                 None => ("", piece),
             };
+            // Framing added one newline after each document; give the document back as rendered.
+            let content = content.strip_suffix('\n').unwrap_or(content);
             parse_document(path, content)
         })
         .collect()
@@ -489,21 +493,19 @@ mod tests {
     #[test]
     fn splitter_drops_leading_whitespace_and_empty_documents() {
         let docs = split_manifests("\n\n---\na: 1\n---\nb: 2\n---\n");
-        assert_eq!(docs, ["a: 1", "b: 2"]);
+        assert_eq!(docs, ["a: 1\n", "b: 2\n"]);
     }
 
     #[test]
     fn splitter_repairs_a_separator_glued_to_the_next_line() {
-        assert_eq!(split_manifests("a: 1\n---b: 2"), ["a: 1", "b: 2"]);
+        assert_eq!(split_manifests("a: 1\n---b: 2"), ["a: 1\n", "b: 2"]);
     }
 
     #[test]
-    fn splitter_keeps_a_dash_line_after_whitespace_only_document() {
-        // The first separator swallows the blank document, so the next `---` has no
-        // newline before it and stays in the document: Helm behaves the same.
+    fn splitter_drops_a_whitespace_only_document_between_separators() {
         assert_eq!(
             split_manifests("a: 1\n---\n  \n---\nb: 2"),
-            ["a: 1", "---\nb: 2"]
+            ["a: 1\n", "b: 2"]
         );
     }
 

@@ -662,8 +662,30 @@ fn shuffle(a: &[Value]) -> FuncResult {
     })
 }
 
-/// Compiles a regex with Go's error text on failure.
+/// Compiles a regex with Go's error text on failure. Charts call the regex functions with
+/// the same few patterns thousands of times per render, so compiled ones are cached per
+/// thread (a `Regex` clone shares its compiled program).
 fn compile(re: &str) -> Result<Regex, FuncError> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, Regex>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(re).cloned()) {
+        return Ok(hit);
+    }
+    let compiled = compile_uncached(re)?;
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        // Bounded: a template generating patterns must not grow memory without limit.
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        cache.insert(re.to_string(), compiled.clone());
+    });
+    Ok(compiled)
+}
+
+fn compile_uncached(re: &str) -> Result<Regex, FuncError> {
     Regex::new(re).map_err(|e| {
         let detail = match &e {
             regex::Error::Syntax(s) => s
