@@ -65,6 +65,12 @@ fn show_prints_values_and_readme_as_written_and_chart_yaml_with_sorted_keys() {
             .ends_with("name: umbrella\ntype: application\nversion: 1.0.0\n\n"),
         "{def}"
     );
+    // Helm writes a dependency's repository even when empty (no omitempty).
+    assert_eq!(
+        def.stdout.matches("  repository: \"\"\n").count(),
+        4,
+        "{def}"
+    );
     assert_in_order(
         &def.stdout,
         &[
@@ -1179,7 +1185,10 @@ fn dependency_update_keeps_vendored_charts_without_a_repository() {
         out.stdout,
         "Saving 1 charts\nDependency db did not declare a repository. Assuming it exists in the charts directory\nDeleting outdated charts\n"
     );
-    assert!(read(&dir.path().join("Chart.lock")).contains("- name: db\n  version: 1.x\n"));
+    assert!(
+        read(&dir.path().join("Chart.lock"))
+            .contains("- name: db\n  repository: \"\"\n  version: 1.x\n")
+    );
     rhelm_offline(&["dependency", "build", &path]).ok();
     let list = rhelm_offline(&["dependency", "list", &path]).ok();
     assert!(list.stdout.contains("unpacked"), "{list}");

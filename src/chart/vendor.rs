@@ -479,6 +479,16 @@ mod tests {
         assert_eq!(lock.dependencies[0].name, "db");
         assert_eq!(lock.dependencies[0].version, "1.x");
         assert!(lock.dependencies[0].repository.is_empty());
+        // Go's json.Marshal of [requested, locked] keeps `"repository":""` (no omitempty).
+        assert_eq!(
+            lock.digest,
+            format!(
+                "sha256:{}",
+                hex::encode(sha2::Sha256::digest(
+                    br#"[[{"name":"db","version":"1.x","repository":""}],[{"name":"db","version":"1.x","repository":""}]]"#
+                ))
+            )
+        );
         let entries: Vec<_> = std::fs::read_dir(app.join("charts")).unwrap().collect();
         assert_eq!(
             entries.len(),
