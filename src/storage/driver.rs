@@ -19,7 +19,9 @@ use serde::de::DeserializeOwned;
 
 use super::Error;
 use super::codec::encode_release;
-use super::keys::{LABEL_CREATED_AT, LABEL_MODIFIED_AT, Labels, record_labels, selector_string};
+use super::keys::{
+    LABEL_CREATED_AT, LABEL_MODIFIED_AT, Labels, RecordInfo, record_labels, selector_string,
+};
 use crate::release::Release;
 
 /// A stored revision as a driver sees it: object name, namespace, labels and data.
@@ -54,6 +56,21 @@ pub trait Driver: Send + Sync {
 
     /// Every record whose labels contain all of `selector` (one LIST request).
     fn query<'a>(&'a self, selector: &'a Labels) -> BoxFuture<'a, Result<Vec<Record>, Error>>;
+
+    /// Key, namespace and labels of every record matching `selector`, without the payload
+    /// (a metadata-only LIST), so picking a revision costs the same at any history length.
+    fn query_labels<'a>(
+        &'a self,
+        selector: &'a Labels,
+    ) -> BoxFuture<'a, Result<Vec<RecordInfo>, Error>> {
+        Box::pin(async move {
+            let records = self.query(selector).await?;
+            Ok(records
+                .iter()
+                .filter_map(|r| RecordInfo::from_labels(&r.key, &r.namespace, &r.labels))
+                .collect())
+        })
+    }
 
     /// Stores a new record; [`Error::Exists`] if `key` is taken.
     fn create<'a>(
@@ -214,6 +231,35 @@ impl<K: RecordObject> Driver for KubeDriver<K> {
                 .await
                 .map_err(|e| kube_error("list", &selector, e))?;
             Ok(list.items.iter().filter_map(Self::to_record).collect())
+        })
+    }
+
+    fn query_labels<'a>(
+        &'a self,
+        selector: &'a Labels,
+    ) -> BoxFuture<'a, Result<Vec<RecordInfo>, Error>> {
+        Box::pin(async move {
+            let api: Api<K> = match &self.namespace {
+                Some(ns) => Api::namespaced(self.client.clone(), ns),
+                None => Api::all(self.client.clone()),
+            };
+            let selector = selector_string(selector);
+            let list = api
+                .list_metadata(&ListParams::default().labels(&selector))
+                .await
+                .map_err(|e| kube_error("list", &selector, e))?;
+            Ok(list
+                .items
+                .iter()
+                .filter_map(|o| {
+                    let meta = &o.metadata;
+                    RecordInfo::from_labels(
+                        meta.name.as_deref()?,
+                        meta.namespace.as_deref().unwrap_or_default(),
+                        meta.labels.as_ref()?,
+                    )
+                })
+                .collect())
         })
     }
 

@@ -197,18 +197,6 @@ fn owner_selector() -> Labels {
     Labels::from([(keys::LABEL_OWNER.to_string(), keys::OWNER.to_string())])
 }
 
-/// The record with the highest revision among `records`.
-fn take_latest(records: Vec<Record>) -> Option<Record> {
-    records
-        .into_iter()
-        .filter_map(|r| {
-            let info = RecordInfo::from_labels(&r.key, &r.namespace, &r.labels)?;
-            Some((info.revision, r))
-        })
-        .max_by_key(|(revision, _)| *revision)
-        .map(|(_, record)| record)
-}
-
 impl Storage {
     /// Storage over `driver`, without a history limit.
     pub fn new(driver: Arc<dyn Driver>) -> Self {
@@ -269,8 +257,7 @@ impl Storage {
 
     /// Label information of every revision of `name`, oldest first, without decoding.
     pub async fn revisions(&self, name: &str) -> Result<Vec<RecordInfo>, Error> {
-        let records = self.driver.query(&release_selector(name)).await?;
-        let mut infos: Vec<RecordInfo> = with_infos(records).into_iter().map(|(i, _)| i).collect();
+        let mut infos = self.driver.query_labels(&release_selector(name)).await?;
         infos.sort_by_key(|i| i.revision);
         Ok(infos)
     }
@@ -284,12 +271,25 @@ impl Storage {
     /// The highest revision of `name`, decoding only that record; [`Error::NoRevision`]
     /// if the release has none.
     pub async fn last(&self, name: &str) -> Result<Release, Error> {
-        let records = self.driver.query(&release_selector(name)).await?;
-        match take_latest(records) {
-            Some(record) => decode_one(record).await,
+        match self.latest_matching(&release_selector(name)).await? {
+            Some(release) => Ok(release),
             None => Err(Error::NoRevision {
                 name: name.to_string(),
             }),
+        }
+    }
+
+    /// The highest revision among the records matching `selector`: labels are listed
+    /// without payloads, then only that record is fetched and decoded.
+    async fn latest_matching(&self, selector: &Labels) -> Result<Option<Release>, Error> {
+        let infos = self.driver.query_labels(selector).await?;
+        let Some(latest) = infos.into_iter().max_by_key(|i| i.revision) else {
+            return Ok(None);
+        };
+        match self.driver.get(&latest.key).await? {
+            Some(record) => decode_one(record).await.map(Some),
+            // Deleted between the two requests (a concurrent prune): not found.
+            None => Err(Error::NotFound { key: latest.key }),
         }
     }
 
@@ -298,9 +298,8 @@ impl Storage {
     pub async fn deployed(&self, name: &str) -> Result<Release, Error> {
         let mut selector = release_selector(name);
         selector.insert(LABEL_STATUS.to_string(), Status::Deployed.to_string());
-        let records = self.driver.query(&selector).await?;
-        match take_latest(records) {
-            Some(record) => decode_one(record).await,
+        match self.latest_matching(&selector).await? {
+            Some(release) => Ok(release),
             None => Err(Error::NoDeployed {
                 name: name.to_string(),
             }),
