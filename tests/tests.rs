@@ -10,5 +10,6 @@ mod cli_bad_input;
 mod cli_chart;
 mod cli_template;
 mod cluster_lab;
+mod cluster_lifecycle;
 mod conformance;
 mod interop_helm;

@@ -44,7 +44,9 @@ pub struct DeployReport {
 }
 
 /// Builds the objects of `documents` (and of `previous_manifest`), and checks that objects
-/// new to the release are not owned by anything else (Helm's "invalid ownership metadata").
+/// new to the release are not owned by anything else (Helm's "invalid ownership metadata"),
+/// unless `ownership` is [`OwnershipPolicy::Take`] (`--take-ownership`).
+#[allow(clippy::too_many_arguments)]
 pub async fn plan(
     client: &Client,
     discovery: &Discovery,
@@ -53,6 +55,7 @@ pub async fn plan(
     documents: &[Document],
     previous_manifest: Option<&str>,
     adoption: Adoption,
+    ownership: OwnershipPolicy,
 ) -> Result<DeployPlan, Error> {
     let mut target = crate::kube::build_resources(
         documents.iter().map(|d| d.content.as_str()),
@@ -84,7 +87,7 @@ pub async fn plan(
         release_name,
         namespace,
         adoption,
-        OwnershipPolicy::Check,
+        ownership,
     )
     .await?;
     let obsolete = current

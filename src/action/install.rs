@@ -8,11 +8,12 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::deploy::{self, DeployOptions};
+use super::lock::{self, PendingPolicy};
 use super::render::{RenderRequest, cluster_capabilities, render_chart};
 use super::{Context, Error, hooks};
 use crate::chart::Chart;
 use crate::engine::ReleaseInfo;
-use crate::kube::{Adoption, ApplyMethod};
+use crate::kube::{Adoption, ApplyMethod, OwnershipPolicy};
 use crate::release::{self, HookEvent, Info, Release, Status, Timestamp};
 
 /// Options of [`install`].
@@ -38,6 +39,16 @@ pub struct InstallOptions {
     pub wait: bool,
     /// `--description`.
     pub description: Option<String>,
+    /// `--dry-run=server`: also send every object to the server as a dry-run apply.
+    pub dry_run_server: bool,
+    /// `--wait-for-jobs`: with `--wait`, also wait for Jobs to complete.
+    pub wait_for_jobs: bool,
+    /// `--atomic` / `--rollback-on-failure`: uninstall when the install fails (implies `--wait`).
+    pub atomic: bool,
+    /// `--take-ownership`: adopt existing objects whatever their ownership metadata says.
+    pub take_ownership: bool,
+    /// `--skip-crds`: do not create the CRDs of the chart's `crds/` directories.
+    pub skip_crds: bool,
 }
 
 /// What an install did.
@@ -49,7 +60,8 @@ pub struct InstallOutcome {
     pub notes: Vec<String>,
 }
 
-/// Installs `chart` as release `options.name` in the context's namespace.
+/// Installs `chart` as release `options.name` in the context's namespace, holding the
+/// release lock (see [`super::lock`]) unless it is a dry run.
 pub async fn install(
     ctx: &Context,
     chart: &Chart,
@@ -59,10 +71,48 @@ pub async fn install(
     if chart.metadata.chart_type == "library" {
         return Err(Error::LibraryChart);
     }
+    if options.dry_run {
+        return install_unlocked(ctx, chart, options).await;
+    }
+    // The lock's Lease lives in the release namespace.
+    if options.create_namespace {
+        crate::kube::ensure_namespace(&ctx.client, &ctx.namespace).await?;
+    }
+    let mut notes = Vec::new();
+    let work = install_unlocked(ctx, chart, options);
+    let mut outcome = lock::with_lock(
+        ctx,
+        &options.name,
+        "install",
+        PendingPolicy::Allow,
+        &mut notes,
+        work,
+    )
+    .await?;
+    notes.append(&mut outcome.notes);
+    outcome.notes = notes;
+    Ok(outcome)
+}
+
+async fn install_unlocked(
+    ctx: &Context,
+    chart: &Chart,
+    options: &InstallOptions,
+) -> Result<InstallOutcome, Error> {
     crate::chart::check_kube_version(chart, &ctx.client.server_version().git_version)?;
     ensure_name_available(ctx, &options.name).await?;
 
-    let discovery = ctx.discovery().await?;
+    let mut discovery = ctx.discovery().await?;
+    let mut notes: Vec<String> = Vec::new();
+    if !options.skip_crds && !options.dry_run {
+        let crds =
+            super::crds::install_crds(&ctx.client, &discovery, chart, options.timeout).await?;
+        if !crds.changed.is_empty() {
+            notes.extend(crds.changed.iter().map(|c| format!("created CRD {c}")));
+            // Discovery must serve the new kinds before the templates are mapped.
+            discovery = super::crds::rediscover(&ctx.client, &crds, options.timeout).await?;
+        }
+    }
     let rendered = render_chart(
         chart,
         &options.values,
@@ -79,11 +129,12 @@ pub async fn install(
             cluster: Some((&ctx.client, &discovery)),
         },
     )?;
-    let mut notes: Vec<String> = rendered
-        .skipped_hooks
-        .iter()
-        .map(|s| format!("skipping unknown hook {:?} of {}", s.hook_types, s.path))
-        .collect();
+    notes.extend(
+        rendered
+            .skipped_hooks
+            .iter()
+            .map(|s| format!("skipping unknown hook {:?} of {}", s.hook_types, s.path)),
+    );
 
     let now = Timestamp::now();
     let mut release = Release {
@@ -110,9 +161,6 @@ pub async fn install(
         ..Release::default()
     };
 
-    if options.create_namespace && !options.dry_run {
-        crate::kube::ensure_namespace(&ctx.client, &ctx.namespace).await?;
-    }
     let plan = deploy::plan(
         &ctx.client,
         &discovery,
@@ -121,10 +169,33 @@ pub async fn install(
         &rendered.documents,
         None,
         Adoption::Install,
+        if options.take_ownership {
+            OwnershipPolicy::Take
+        } else {
+            OwnershipPolicy::Check
+        },
     )
     .await?;
+    let method = if options.server_side {
+        ApplyMethod::ServerSide
+    } else {
+        ApplyMethod::ClientSide
+    };
 
     if options.dry_run {
+        if options.dry_run_server {
+            let report = deploy::execute(
+                &ctx.client,
+                &plan,
+                DeployOptions {
+                    method,
+                    force_conflicts: options.force_conflicts,
+                    dry_run: true,
+                },
+            )
+            .await?;
+            notes.extend(report.notes);
+        }
         release.set_status(
             Status::PendingInstall,
             options
@@ -136,6 +207,7 @@ pub async fn install(
     }
 
     ctx.storage.create(&release).await?;
+    let wait = options.wait || options.atomic;
     let result = async {
         if options.run_hooks {
             hooks::run_hooks(
@@ -151,19 +223,21 @@ pub async fn install(
             &ctx.client,
             &plan,
             DeployOptions {
-                method: if options.server_side {
-                    ApplyMethod::ServerSide
-                } else {
-                    ApplyMethod::ClientSide
-                },
+                method,
                 force_conflicts: options.force_conflicts,
                 dry_run: false,
             },
         )
         .await?;
         notes.extend(report.notes);
-        if options.wait {
-            crate::kube::wait_ready(&ctx.client, &plan.target, options.timeout).await?;
+        if wait {
+            super::wait::wait_for(
+                &ctx.client,
+                &plan.target,
+                options.wait_for_jobs,
+                options.timeout,
+            )
+            .await?;
         }
         if options.run_hooks {
             hooks::run_hooks(
@@ -200,7 +274,29 @@ pub async fn install(
             if let Err(record_error) = ctx.storage.update(&release).await {
                 notes.push(format!("recording the failed release: {record_error}"));
             }
-            Err(error)
+            if !options.atomic {
+                return Err(error);
+            }
+            // Helm's rollback-on-failure for an install: uninstall what was created.
+            let uninstall = super::uninstall::UninstallOptions {
+                name: options.name.clone(),
+                keep_history: false,
+                dry_run: false,
+                run_hooks: options.run_hooks,
+                timeout: options.timeout,
+                description: None,
+                wait: false,
+            };
+            match super::uninstall::uninstall_unlocked(ctx, &uninstall).await {
+                Ok(_) => Err(Error::RolledBack(format!(
+                    "release {} failed, and has been uninstalled due to rollback-on-failure being set: {error}",
+                    options.name
+                ))),
+                Err(uninstall_error) => Err(Error::RolledBack(format!(
+                    "release {} failed on install: {error}; uninstalling it (rollback-on-failure) also failed: {uninstall_error}",
+                    options.name
+                ))),
+            }
         }
     }
 }

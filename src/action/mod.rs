@@ -5,12 +5,15 @@
 //!
 //! Helm counterpart: `pkg/action`. Actions return data and typed errors; the CLI prints.
 pub mod context;
+pub mod crds;
 pub mod create;
 pub mod dependency;
 pub mod deploy;
+pub mod diff;
 pub mod hooks;
 pub mod install;
 pub mod lint;
+pub mod lock;
 pub mod names;
 pub mod package;
 pub mod query;
@@ -20,6 +23,7 @@ pub mod show;
 pub mod template;
 pub mod uninstall;
 pub mod upgrade;
+pub mod wait;
 
 pub use context::{Context, Settings};
 
@@ -35,6 +39,28 @@ pub enum Error {
     /// Another operation left the last revision pending.
     #[error("another operation (install/upgrade/rollback) is in progress")]
     Pending,
+    /// The last revision is pending and no rhelm lock covers it (Helm or a dead client left
+    /// it); `--recover` marks it failed and proceeds.
+    #[error(
+        "another operation (install/upgrade/rollback) is in progress: revision {revision} of {name:?} is {status} and no rhelm lock is held (left by Helm or by a client that died); if nothing else is operating on the release, retry with --recover to mark it failed and proceed"
+    )]
+    StuckPending {
+        /// The release.
+        name: String,
+        /// Its pending revision.
+        revision: u32,
+        /// The pending status.
+        status: crate::release::Status,
+    },
+    /// The release lock could not be taken (another operation holds it) or kept.
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
+    /// The operation stopped on a signal or because its lock was lost.
+    #[error("{}", match .0 {
+        lock::Interruption::Signal => "interrupted by signal",
+        lock::Interruption::LockLost => "interrupted: the release lock was lost (not renewed in time or taken over)",
+    })]
+    Interrupted(lock::Interruption),
     /// Install of a name that has history.
     #[error("cannot reuse a name that is still in use")]
     NameInUse,
@@ -70,6 +96,9 @@ pub enum Error {
     /// Reading or writing release records failed.
     #[error(transparent)]
     Storage(#[from] crate::storage::Error),
+    /// The operation failed and rollback-on-failure undid it (Helm's text).
+    #[error("{0}")]
+    RolledBack(String),
     /// A hook failed.
     #[error("{0}")]
     Hook(String),

@@ -6,9 +6,10 @@
 use std::time::Duration;
 
 use super::deploy::{self, DeployOptions};
+use super::lock::{self, PendingPolicy};
 use super::upgrade::ServerSidePolicy;
 use super::{Context, Error, hooks};
-use crate::kube::{Adoption, ApplyMethod};
+use crate::kube::{Adoption, ApplyMethod, OwnershipPolicy};
 use crate::release::manifest::{self, KindOrder};
 use crate::release::{self, HookEvent, Info, Release, Status, Timestamp};
 
@@ -33,6 +34,14 @@ pub struct RollbackOptions {
     pub wait: bool,
     /// `--history-max` (0 = unlimited).
     pub history_max: usize,
+    /// `--dry-run=server`: also send every object to the server as a dry-run apply.
+    pub dry_run_server: bool,
+    /// `--wait-for-jobs`: with `--wait`, also wait for Jobs to complete.
+    pub wait_for_jobs: bool,
+    /// `--recover`: first mark a pending last revision (no lock held) failed.
+    pub recover: bool,
+    /// `--cleanup-on-fail`: delete the objects this rollback created when it fails.
+    pub cleanup_on_fail: bool,
 }
 
 /// What a rollback did.
@@ -44,9 +53,33 @@ pub struct RollbackOutcome {
     pub notes: Vec<String>,
 }
 
-/// Rolls release `options.name` back to `options.revision`.
+/// Rolls release `options.name` back to `options.revision`, holding the release lock (see
+/// [`super::lock`]) unless it is a dry run. As in Helm, a pending last revision does not
+/// stop a rollback (it is the way out of a stuck release); `--recover` marks it failed first.
 pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<RollbackOutcome, Error> {
     super::names::validate_release_name(&options.name).map_err(Error::InvalidName)?;
+    if options.dry_run {
+        return rollback_unlocked(ctx, options).await;
+    }
+    let policy = if options.recover {
+        PendingPolicy::Recover
+    } else {
+        PendingPolicy::Allow
+    };
+    let mut notes = Vec::new();
+    let work = rollback_unlocked(ctx, options);
+    let mut outcome =
+        lock::with_lock(ctx, &options.name, "rollback", policy, &mut notes, work).await?;
+    notes.append(&mut outcome.notes);
+    outcome.notes = notes;
+    Ok(outcome)
+}
+
+/// [`rollback`] for a caller that already holds the lock (rollback-on-failure).
+pub(crate) async fn rollback_unlocked(
+    ctx: &Context,
+    options: &RollbackOptions,
+) -> Result<RollbackOutcome, Error> {
     let mut current = ctx
         .storage
         .last(&options.name)
@@ -101,10 +134,29 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
         &documents,
         Some(&current.manifest),
         Adoption::Update,
+        OwnershipPolicy::Check,
     )
     .await?;
     let mut notes = Vec::new();
+    let method = if server_side {
+        ApplyMethod::ServerSide
+    } else {
+        ApplyMethod::ClientSide
+    };
     if options.dry_run {
+        if options.dry_run_server {
+            let report = deploy::execute(
+                &ctx.client,
+                &plan,
+                DeployOptions {
+                    method,
+                    force_conflicts: options.force_conflicts,
+                    dry_run: true,
+                },
+            )
+            .await?;
+            notes.extend(report.notes);
+        }
         return Ok(RollbackOutcome {
             release: rolled,
             notes,
@@ -127,11 +179,7 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
             &ctx.client,
             &plan,
             DeployOptions {
-                method: if server_side {
-                    ApplyMethod::ServerSide
-                } else {
-                    ApplyMethod::ClientSide
-                },
+                method,
                 force_conflicts: options.force_conflicts,
                 dry_run: false,
             },
@@ -139,7 +187,13 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
         .await?;
         notes.extend(report.notes);
         if options.wait {
-            crate::kube::wait_ready(&ctx.client, &plan.target, options.timeout).await?;
+            super::wait::wait_for(
+                &ctx.client,
+                &plan.target,
+                options.wait_for_jobs,
+                options.timeout,
+            )
+            .await?;
         }
         if options.run_hooks {
             hooks::run_hooks(
@@ -168,6 +222,8 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
                     Err(other) => return Err(other.into()),
                 }
             }
+            // Only deployed revisions are superseded (above): a failed or pending last
+            // revision keeps its status, as in Helm's `performRollback`.
             rolled.set_status(Status::Deployed, format!("Rollback to {target_revision}"));
             ctx.storage.update(&rolled).await?;
             Ok(RollbackOutcome {
@@ -185,6 +241,9 @@ pub async fn rollback(ctx: &Context, options: &RollbackOptions) -> Result<Rollba
                 if let Err(record_error) = ctx.storage.update(record).await {
                     notes.push(format!("recording the failed rollback: {record_error}"));
                 }
+            }
+            if options.cleanup_on_fail {
+                super::upgrade::cleanup_created(ctx, &plan, &mut notes).await;
             }
             Err(error)
         }

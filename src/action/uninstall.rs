@@ -3,6 +3,7 @@
 //! Helm counterpart: `pkg/action/uninstall.go`.
 use std::time::Duration;
 
+use super::lock::{self, PendingPolicy};
 use super::{Context, Error, deploy, hooks};
 use crate::release::{HookEvent, Release, Status, Timestamp};
 
@@ -21,6 +22,8 @@ pub struct UninstallOptions {
     pub timeout: Duration,
     /// `--description`.
     pub description: Option<String>,
+    /// `--wait`: wait until the deleted objects are gone.
+    pub wait: bool,
 }
 
 /// What an uninstall did.
@@ -32,12 +35,42 @@ pub struct UninstallOutcome {
     pub notes: Vec<String>,
 }
 
-/// Uninstalls release `options.name`.
+/// Uninstalls release `options.name`, holding the release lock (see [`super::lock`])
+/// unless it is a dry run.
 pub async fn uninstall(
     ctx: &Context,
     options: &UninstallOptions,
 ) -> Result<UninstallOutcome, Error> {
     super::names::validate_release_name(&options.name).map_err(Error::InvalidName)?;
+    if options.dry_run {
+        return uninstall_unlocked(ctx, options).await;
+    }
+    // Without history there is nothing to lock (and `--ignore-not-found` needs the error).
+    ctx.storage
+        .last(&options.name)
+        .await
+        .map_err(Error::from_lookup)?;
+    let mut notes = Vec::new();
+    let work = uninstall_unlocked(ctx, options);
+    let mut outcome = lock::with_lock(
+        ctx,
+        &options.name,
+        "uninstall",
+        PendingPolicy::Allow,
+        &mut notes,
+        work,
+    )
+    .await?;
+    notes.append(&mut outcome.notes);
+    outcome.notes = notes;
+    Ok(outcome)
+}
+
+/// [`uninstall`] for a caller that already holds the lock (rollback-on-failure of install).
+pub(crate) async fn uninstall_unlocked(
+    ctx: &Context,
+    options: &UninstallOptions,
+) -> Result<UninstallOutcome, Error> {
     let mut last = ctx
         .storage
         .last(&options.name)
@@ -90,6 +123,9 @@ pub async fn uninstall(
         false,
     )
     .await?;
+    if options.wait {
+        super::wait::wait_deleted(ctx, &discovery, &last.manifest, options.timeout).await?;
+    }
     if options.run_hooks {
         hooks::run_hooks(
             &ctx.client,

@@ -9,11 +9,12 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::deploy::{self, DeployOptions};
+use super::lock::{self, PendingPolicy};
 use super::render::{RenderRequest, cluster_capabilities, render_chart};
 use super::{Context, Error, hooks};
 use crate::chart::Chart;
 use crate::engine::ReleaseInfo;
-use crate::kube::{Adoption, ApplyMethod};
+use crate::kube::{Adoption, ApplyMethod, OwnershipPolicy};
 use crate::release::{self, HookEvent, Info, Release, Status, Timestamp};
 
 /// How an upgrade combines the previous release's values with the new ones.
@@ -78,6 +79,21 @@ pub struct UpgradeOptions {
     pub history_max: usize,
     /// `--description`.
     pub description: Option<String>,
+    /// `--dry-run=server`: also send every object to the server as a dry-run apply.
+    pub dry_run_server: bool,
+    /// `--wait-for-jobs`: with `--wait`, also wait for Jobs to complete.
+    pub wait_for_jobs: bool,
+    /// `--atomic` / `--rollback-on-failure`: roll back to the last successful revision when
+    /// the upgrade fails (implies `--wait`).
+    pub atomic: bool,
+    /// `--cleanup-on-fail`: delete the objects this upgrade created when it fails.
+    pub cleanup_on_fail: bool,
+    /// `--take-ownership`: adopt existing objects whatever their ownership metadata says.
+    pub take_ownership: bool,
+    /// `--recover`: a pending last revision with no lock held is marked failed, not refused.
+    pub recover: bool,
+    /// `--upgrade-crds`: apply the chart's changed `crds/` files before upgrading.
+    pub upgrade_crds: bool,
 }
 
 /// What an upgrade did.
@@ -89,13 +105,36 @@ pub struct UpgradeOutcome {
     pub notes: Vec<String>,
 }
 
-/// Upgrades release `options.name` to `chart`.
+/// Upgrades release `options.name` to `chart`, holding the release lock (see
+/// [`super::lock`]) unless it is a dry run.
 pub async fn upgrade(
     ctx: &Context,
     chart: &Chart,
     options: &UpgradeOptions,
 ) -> Result<UpgradeOutcome, Error> {
     super::names::validate_release_name(&options.name).map_err(Error::InvalidName)?;
+    if options.dry_run {
+        return upgrade_unlocked(ctx, chart, options).await;
+    }
+    let policy = if options.recover {
+        PendingPolicy::Recover
+    } else {
+        PendingPolicy::Refuse
+    };
+    let mut notes = Vec::new();
+    let work = upgrade_unlocked(ctx, chart, options);
+    let mut outcome =
+        lock::with_lock(ctx, &options.name, "upgrade", policy, &mut notes, work).await?;
+    notes.append(&mut outcome.notes);
+    outcome.notes = notes;
+    Ok(outcome)
+}
+
+async fn upgrade_unlocked(
+    ctx: &Context,
+    chart: &Chart,
+    options: &UpgradeOptions,
+) -> Result<UpgradeOutcome, Error> {
     crate::chart::check_kube_version(chart, &ctx.client.server_version().git_version)?;
     let last = match ctx.storage.last(&options.name).await {
         Ok(last) => last,
@@ -105,7 +144,11 @@ pub async fn upgrade(
         Err(other) => return Err(other.into()),
     };
     if last.info.status.is_pending() {
-        return Err(Error::Pending);
+        return Err(Error::StuckPending {
+            name: options.name.clone(),
+            revision: last.revision,
+            status: last.info.status,
+        });
     }
     let mut current = if last.info.status == Status::Deployed {
         last.clone()
@@ -128,7 +171,20 @@ pub async fn upgrade(
     let values =
         merge_previous_values(&mut chart, &current, &options.values, options.values_policy)?;
     let revision = last.revision + 1;
-    let discovery = ctx.discovery().await?;
+    let mut discovery = ctx.discovery().await?;
+    let mut notes = Vec::new();
+    if options.upgrade_crds && !options.dry_run {
+        let crds =
+            super::crds::upgrade_crds(&ctx.client, &discovery, &chart, options.timeout).await?;
+        if !crds.changed.is_empty() {
+            notes.extend(
+                crds.changed
+                    .iter()
+                    .map(|c| format!("applied changed CRD {c}")),
+            );
+            discovery = super::crds::rediscover(&ctx.client, &crds, options.timeout).await?;
+        }
+    }
     let rendered = render_chart(
         &chart,
         &values,
@@ -146,7 +202,6 @@ pub async fn upgrade(
         },
     )?;
     let server_side = options.server_side.resolve(last.apply_method);
-    let mut notes = Vec::new();
     let mut upgraded = Release {
         name: options.name.clone(),
         namespace: current.namespace.clone(),
@@ -178,9 +233,32 @@ pub async fn upgrade(
         &rendered.documents,
         Some(&current.manifest),
         Adoption::Update,
+        if options.take_ownership {
+            OwnershipPolicy::Take
+        } else {
+            OwnershipPolicy::Check
+        },
     )
     .await?;
+    let method = if server_side {
+        ApplyMethod::ServerSide
+    } else {
+        ApplyMethod::ClientSide
+    };
     if options.dry_run {
+        if options.dry_run_server {
+            let report = deploy::execute(
+                &ctx.client,
+                &plan,
+                DeployOptions {
+                    method,
+                    force_conflicts: options.force_conflicts,
+                    dry_run: true,
+                },
+            )
+            .await?;
+            notes.extend(report.notes);
+        }
         upgraded.info.description = options
             .description
             .clone()
@@ -192,6 +270,7 @@ pub async fn upgrade(
     }
 
     super::rollback::create_revision(ctx, &upgraded, options.history_max, &mut notes).await?;
+    let wait = options.wait || options.atomic;
     let result = async {
         if options.run_hooks {
             hooks::run_hooks(
@@ -208,19 +287,21 @@ pub async fn upgrade(
             &ctx.client,
             &plan,
             DeployOptions {
-                method: if server_side {
-                    ApplyMethod::ServerSide
-                } else {
-                    ApplyMethod::ClientSide
-                },
+                method,
                 force_conflicts: options.force_conflicts,
                 dry_run: false,
             },
         )
         .await?;
         notes.extend(report.notes);
-        if options.wait {
-            crate::kube::wait_ready(&ctx.client, &plan.target, options.timeout).await?;
+        if wait {
+            super::wait::wait_for(
+                &ctx.client,
+                &plan.target,
+                options.wait_for_jobs,
+                options.timeout,
+            )
+            .await?;
         }
         if options.run_hooks {
             hooks::run_hooks(
@@ -262,8 +343,97 @@ pub async fn upgrade(
             if let Err(record_error) = ctx.storage.update(&upgraded).await {
                 notes.push(format!("recording the failed upgrade: {record_error}"));
             }
-            Err(error)
+            if options.cleanup_on_fail {
+                cleanup_created(ctx, &plan, &mut notes).await;
+            }
+            if !options.atomic {
+                return Err(error);
+            }
+            Err(roll_back_failed_upgrade(ctx, options, error).await)
         }
+    }
+}
+
+/// `--cleanup-on-fail`: deletes the objects that are new in this revision (absent from the
+/// previous manifest). Best effort: failures become notes.
+pub(crate) async fn cleanup_created(
+    ctx: &Context,
+    plan: &deploy::DeployPlan,
+    notes: &mut Vec<String>,
+) {
+    let previous: std::collections::HashSet<_> = plan.current.iter().map(|r| r.key()).collect();
+    let created: Vec<_> = plan
+        .target
+        .iter()
+        .filter(|r| !previous.contains(&r.key()))
+        .cloned()
+        .collect();
+    if created.is_empty() {
+        return;
+    }
+    let report = crate::kube::delete(
+        &ctx.client,
+        &created,
+        &crate::kube::DeleteOptions::default(),
+    )
+    .await;
+    for key in &report.deleted {
+        notes.push(format!(
+            "cleanup-on-fail: deleted {} {:?}",
+            key.kind, key.name
+        ));
+    }
+    for failure in &report.failed {
+        notes.push(format!(
+            "cleanup-on-fail: deleting {} {:?}: {}",
+            failure.key.kind, failure.key.name, failure.error
+        ));
+    }
+}
+
+/// Helm's rollback-on-failure for an upgrade: roll back to the newest deployed or
+/// superseded revision; the error says what happened in Helm's words.
+async fn roll_back_failed_upgrade(ctx: &Context, options: &UpgradeOptions, error: Error) -> Error {
+    let name = &options.name;
+    let target = match ctx.storage.history(name).await {
+        Ok(history) => history
+            .iter()
+            .filter(|r| matches!(r.info.status, Status::Deployed | Status::Superseded))
+            .map(|r| r.revision)
+            .max(),
+        Err(e) => {
+            return Error::RolledBack(format!(
+                "an error occurred while rolling back the release. original upgrade error: {error}: {e}"
+            ));
+        }
+    };
+    let Some(target) = target else {
+        return Error::RolledBack(format!(
+            "unable to find a previously successful release when attempting to rollback. original upgrade error: {error}"
+        ));
+    };
+    let rollback = super::rollback::RollbackOptions {
+        name: name.clone(),
+        revision: Some(target),
+        dry_run: false,
+        dry_run_server: false,
+        server_side: options.server_side,
+        force_conflicts: options.force_conflicts,
+        run_hooks: options.run_hooks,
+        timeout: options.timeout,
+        wait: true,
+        wait_for_jobs: options.wait_for_jobs,
+        history_max: options.history_max,
+        recover: false,
+        cleanup_on_fail: options.cleanup_on_fail,
+    };
+    match super::rollback::rollback_unlocked(ctx, &rollback).await {
+        Ok(_) => Error::RolledBack(format!(
+            "release {name} failed, and has been rolled back due to rollback-on-failure being set: {error}"
+        )),
+        Err(rollback_error) => Error::RolledBack(format!(
+            "an error occurred while rolling back the release. original upgrade error: {error}: {rollback_error}"
+        )),
     }
 }
 

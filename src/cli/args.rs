@@ -76,6 +76,89 @@ pub enum Command {
     /// manage a chart's dependencies
     #[command(subcommand, alias = "dep", alias = "dependencies")]
     Dependency(super::chart_args::DependencyCommand),
+    /// show what an upgrade or a rollback would change, object by object
+    #[command(subcommand)]
+    Diff(DiffCommand),
+    /// run the tests of a release (its `helm.sh/hook: test` hooks)
+    Test(TestArgs),
+}
+
+/// `rhelm test RELEASE`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// release name
+    pub name: String,
+    /// time to wait for any individual Kubernetes operation (like Jobs for hooks)
+    #[arg(long, default_value = "5m0s")]
+    pub timeout: String,
+    /// dump the logs from test pods (this runs after all tests are complete, but before any cleanup)
+    #[arg(long)]
+    pub logs: bool,
+    /// specify tests by attribute (currently "name") using attribute=value syntax or '!attribute=value' to exclude a test (can specify multiple or separate values with commas: name=test1,name=test2)
+    #[arg(long)]
+    pub filter: Vec<String>,
+    /// if set, do not show notes
+    #[arg(long = "hide-notes")]
+    pub hide_notes: bool,
+}
+
+/// `rhelm diff ...`.
+#[derive(Debug, Subcommand)]
+pub enum DiffCommand {
+    /// show what `upgrade RELEASE CHART` would change
+    Upgrade(DiffUpgradeArgs),
+    /// show what `rollback RELEASE [REVISION]` would change
+    Rollback(DiffRollbackArgs),
+}
+
+/// Output flags of the diff commands.
+#[derive(Debug, Clone, Args)]
+pub struct DiffOutputArgs {
+    /// show Secret values instead of masking them
+    #[arg(long = "show-secrets")]
+    pub show_secrets: bool,
+    /// exit 0 when nothing would change, 2 when something would, 1 on error
+    #[arg(long = "detailed-exitcode")]
+    pub detailed_exitcode: bool,
+    /// prints the output in the specified format (table: unified diffs)
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: OutputFormat,
+}
+
+/// `rhelm diff upgrade RELEASE CHART`.
+#[derive(Debug, Args)]
+pub struct DiffUpgradeArgs {
+    /// release name
+    pub name: String,
+    /// chart path (a directory or a packaged .tgz)
+    pub chart: PathBuf,
+    /// values flags
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    /// reuse the last release's values and merge in any overrides
+    #[arg(long = "reuse-values")]
+    pub reuse_values: bool,
+    /// reset the values to the ones built into the chart
+    #[arg(long = "reset-values")]
+    pub reset_values: bool,
+    /// reset the values to the chart's, then apply the last release's values and the overrides
+    #[arg(long = "reset-then-reuse-values")]
+    pub reset_then_reuse_values: bool,
+    /// output flags
+    #[command(flatten)]
+    pub output: DiffOutputArgs,
+}
+
+/// `rhelm diff rollback RELEASE [REVISION]`.
+#[derive(Debug, Args)]
+pub struct DiffRollbackArgs {
+    /// release name
+    pub name: String,
+    /// revision to compare with (default: the previous one)
+    pub revision: Option<u32>,
+    /// output flags
+    #[command(flatten)]
+    pub output: DiffOutputArgs,
 }
 
 /// Output formats of the table-printing commands.
@@ -149,6 +232,9 @@ pub struct ApplyArgs {
     /// wait until all Jobs have completed (with --wait)
     #[arg(long = "wait-for-jobs")]
     pub wait_for_jobs: bool,
+    /// allow deletion of new resources created in this operation when it fails
+    #[arg(long = "cleanup-on-fail")]
+    pub cleanup_on_fail: bool,
 }
 
 /// `--dry-run` strategies.
@@ -191,6 +277,12 @@ pub struct InstallArgs {
     /// if set, do not show notes in the install output
     #[arg(long = "hide-notes")]
     pub hide_notes: bool,
+    /// if set, the installation process deletes the installation on failure (implies --wait)
+    #[arg(long = "rollback-on-failure", visible_alias = "atomic")]
+    pub rollback_on_failure: bool,
+    /// if set, install will ignore the check for helm annotations and take ownership of the existing resources
+    #[arg(long = "take-ownership")]
+    pub take_ownership: bool,
 }
 
 /// `rhelm upgrade NAME CHART`.
@@ -233,6 +325,24 @@ pub struct UpgradeArgs {
     /// if set, do not show notes in the upgrade output
     #[arg(long = "hide-notes")]
     pub hide_notes: bool,
+    /// if set, upgrade process rolls back changes made in case of failed upgrade (implies --wait)
+    #[arg(long = "rollback-on-failure", visible_alias = "atomic")]
+    pub rollback_on_failure: bool,
+    /// if set, upgrade will ignore the check for helm annotations and take ownership of the existing resources
+    #[arg(long = "take-ownership")]
+    pub take_ownership: bool,
+    /// if set, upgrade will not install the CRDs of the chart when it installs (with --install)
+    #[arg(long = "skip-crds")]
+    pub skip_crds: bool,
+    /// apply the CRDs of the chart's crds/ directories that changed (Helm never touches existing CRDs)
+    #[arg(long = "upgrade-crds")]
+    pub upgrade_crds: bool,
+    /// the last revision is pending but no operation holds the release lock (Helm or an old
+    /// client left it): mark it failed ("interrupted: …") and proceed. Not needed after a
+    /// killed rhelm: its lock (Lease rhelm-lock.<release>, RHELM_LOCK_DURATION seconds,
+    /// default 30) expires and the next operation recovers the release by itself
+    #[arg(long)]
+    pub recover: bool,
 }
 
 /// `rhelm rollback NAME [REVISION]`.
@@ -248,6 +358,10 @@ pub struct RollbackArgs {
     /// limit the maximum number of revisions saved per release; 0 for no limit
     #[arg(long = "history-max", env = "HELM_MAX_HISTORY", default_value_t = 10)]
     pub history_max: usize,
+    /// the last revision is pending but no operation holds the release lock (Helm or a killed
+    /// client left it): mark it failed ("interrupted: …") before rolling back
+    #[arg(long)]
+    pub recover: bool,
 }
 
 /// `rhelm history NAME`.
@@ -353,6 +467,9 @@ pub struct UninstallArgs {
     /// time to wait for any individual Kubernetes operation
     #[arg(long, default_value = "5m0s")]
     pub timeout: String,
+    /// wait until all the release's resources are deleted before returning
+    #[arg(long, num_args = 0..=1, default_missing_value = "watcher", value_name = "STRATEGY")]
+    pub wait: Option<String>,
 }
 
 /// `rhelm get ...`.

@@ -8,6 +8,7 @@ pub mod args;
 pub mod chart_args;
 pub mod chart_cmds;
 pub mod printer;
+pub mod progress;
 pub mod report;
 
 use anyhow::{Result, anyhow};
@@ -23,8 +24,8 @@ use crate::action::{Context, Settings};
 use crate::release::Status;
 use crate::values::ValueSources;
 use args::{
-    ApplyArgs, Cli, Command, DryRun, GetCommand, GlobalArgs, InstallArgs, ListArgs, ServerSide,
-    TemplateArgs, UpgradeArgs, ValuesArgs,
+    ApplyArgs, Cli, Command, DiffCommand, DiffOutputArgs, DryRun, GetCommand, GlobalArgs,
+    InstallArgs, ListArgs, ServerSide, TemplateArgs, UpgradeArgs, ValuesArgs,
 };
 use printer::Printer;
 
@@ -33,6 +34,10 @@ pub async fn run(cli: Cli) -> Result<()> {
     let printer = Printer {
         debug: cli.global.debug,
     };
+    crate::action::wait::set_reporter(std::sync::Arc::new(progress::Progress::new(
+        printer,
+        cli.global.debug,
+    )));
     match cli.command {
         Command::Install(a) => run_install(&cli.global, a, printer).await,
         Command::Upgrade(a) => run_upgrade(&cli.global, a, printer).await,
@@ -48,6 +53,10 @@ pub async fn run(cli: Cli) -> Result<()> {
                 timeout: timeout(&a.apply.timeout)?,
                 wait: a.apply.wait.is_some(),
                 history_max: a.history_max,
+                dry_run_server: a.apply.dry_run == Some(DryRun::Server),
+                wait_for_jobs: a.apply.wait_for_jobs,
+                recover: a.recover,
+                cleanup_on_fail: a.apply.cleanup_on_fail,
             };
             let outcome = rollback(&ctx, &options).await?;
             report::debug_notes(&printer, &outcome.notes);
@@ -75,6 +84,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     run_hooks: !a.no_hooks,
                     timeout: timeout(&a.timeout)?,
                     description: a.description.clone(),
+                    wait: a.wait.is_some(),
                 };
                 match uninstall(&ctx, &options).await {
                     Ok(outcome) => {
@@ -96,6 +106,27 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Lint(a) => chart_cmds::run_lint(a, cli.global.namespace.clone(), &printer),
         Command::Create(a) => chart_cmds::run_create(a, &printer),
         Command::Dependency(c) => chart_cmds::run_dependency(c, &printer),
+        Command::Diff(d) => run_diff(&cli.global, d, printer).await,
+        Command::Test(a) => {
+            use crate::action::hooks::{TestFilter, run_tests};
+            let filter = TestFilter::parse(&a.filter)?;
+            let ctx = connect(&cli.global).await?;
+            let outcome = run_tests(&ctx, &a.name, &filter, timeout(&a.timeout)?, a.logs).await?;
+            report::status(
+                &printer,
+                &outcome.release,
+                args::OutputFormat::Table,
+                a.hide_notes,
+                false,
+            )?;
+            for (pod, text) in &outcome.logs {
+                printer.out(&format!("POD LOGS: {pod}\n{text}\n"))?;
+            }
+            match outcome.failure {
+                Some(error) => Err(error.into()),
+                None => Ok(()),
+            }
+        }
         Command::Version(a) => {
             let version = env!("CARGO_PKG_VERSION");
             if a.short {
@@ -192,6 +223,11 @@ async fn run_install(global: &GlobalArgs, a: InstallArgs, printer: Printer) -> R
             timeout: timeout(&a.apply.timeout)?,
             wait: a.apply.wait.is_some(),
             description: a.description.clone(),
+            dry_run_server: a.apply.dry_run == Some(DryRun::Server),
+            wait_for_jobs: a.apply.wait_for_jobs,
+            atomic: a.rollback_on_failure,
+            take_ownership: a.take_ownership,
+            skip_crds: a.skip_crds,
         };
         Ok::<_, anyhow::Error>(install(&ctx, &chart, &options).await?)
     }
@@ -235,8 +271,10 @@ async fn run_upgrade(global: &GlobalArgs, a: UpgradeArgs, printer: Printer) -> R
                 create_namespace: a.create_namespace,
                 description: a.description,
                 output: a.output,
-                skip_crds: false,
+                skip_crds: a.skip_crds,
                 hide_notes: a.hide_notes,
+                rollback_on_failure: a.rollback_on_failure,
+                take_ownership: a.take_ownership,
             };
             return run_install(global, install_args, printer).await;
         }
@@ -266,6 +304,13 @@ async fn run_upgrade(global: &GlobalArgs, a: UpgradeArgs, printer: Printer) -> R
             wait: a.apply.wait.is_some(),
             history_max: a.history_max,
             description: a.description.clone(),
+            dry_run_server: a.apply.dry_run == Some(DryRun::Server),
+            wait_for_jobs: a.apply.wait_for_jobs,
+            atomic: a.rollback_on_failure,
+            cleanup_on_fail: a.apply.cleanup_on_fail,
+            take_ownership: a.take_ownership,
+            recover: a.recover,
+            upgrade_crds: a.upgrade_crds,
         };
         Ok::<_, anyhow::Error>(upgrade(&ctx, &chart, &options).await?)
     }
@@ -388,5 +433,134 @@ fn run_template(global: &GlobalArgs, a: TemplateArgs, printer: Printer) -> Resul
 fn warn_deprecated(printer: &Printer, chart: &crate::chart::Chart) {
     if let Some(warning) = crate::chart::deprecation_warning(chart) {
         printer.warn(&warning);
+    }
+}
+
+async fn run_diff(global: &GlobalArgs, command: DiffCommand, printer: Printer) -> Result<()> {
+    use crate::action::diff::{DiffOptions, diff_rollback, diff_upgrade};
+    let ctx = connect(global).await?;
+    let (report, output) = match command {
+        DiffCommand::Upgrade(a) => {
+            let chart = load_chart(&a.chart)?;
+            let values_policy = if a.reset_values {
+                ValuesPolicy::Reset
+            } else if a.reuse_values {
+                ValuesPolicy::Reuse
+            } else if a.reset_then_reuse_values {
+                ValuesPolicy::ResetThenReuse
+            } else {
+                ValuesPolicy::Default
+            };
+            let options = UpgradeOptions {
+                name: a.name.clone(),
+                values: user_values(&a.values)?,
+                values_policy,
+                dry_run: true,
+                server_side: ServerSidePolicy::Auto,
+                force_conflicts: false,
+                run_hooks: false,
+                timeout: std::time::Duration::from_secs(300),
+                wait: false,
+                history_max: 0,
+                description: None,
+                dry_run_server: false,
+                wait_for_jobs: false,
+                atomic: false,
+                cleanup_on_fail: false,
+                take_ownership: false,
+                recover: false,
+                upgrade_crds: false,
+            };
+            let diff = DiffOptions {
+                show_secrets: a.output.show_secrets,
+            };
+            (diff_upgrade(&ctx, &chart, &options, diff).await?, a.output)
+        }
+        DiffCommand::Rollback(a) => {
+            let options = RollbackOptions {
+                name: a.name.clone(),
+                revision: a.revision,
+                dry_run: true,
+                server_side: ServerSidePolicy::Auto,
+                force_conflicts: false,
+                run_hooks: false,
+                timeout: std::time::Duration::from_secs(300),
+                wait: false,
+                history_max: 0,
+                dry_run_server: false,
+                wait_for_jobs: false,
+                recover: false,
+                cleanup_on_fail: false,
+            };
+            let diff = DiffOptions {
+                show_secrets: a.output.show_secrets,
+            };
+            (diff_rollback(&ctx, &options, diff).await?, a.output)
+        }
+    };
+    print_diff(&printer, &report, &output)?;
+    if output.detailed_exitcode && report.has_changes() {
+        // Terraform's convention: 2 means "there are changes"; results are already flushed.
+        std::process::exit(2);
+    }
+    Ok(())
+}
+
+fn print_diff(
+    printer: &Printer,
+    report: &crate::action::diff::DiffReport,
+    output: &DiffOutputArgs,
+) -> Result<()> {
+    use crate::action::diff::Change;
+    match output.output {
+        args::OutputFormat::Json => {
+            printer.out(&format!("{}\n", serde_json::to_string_pretty(report)?))?;
+        }
+        args::OutputFormat::Yaml => printer.out(&serde_yaml::to_string(report)?)?,
+        args::OutputFormat::Table => {
+            use std::io::IsTerminal;
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut text = String::new();
+            for object in report
+                .objects
+                .iter()
+                .filter(|o| o.change != Change::Unchanged)
+            {
+                let verb = match object.change {
+                    Change::Create => "will be created",
+                    Change::Update => "will be changed",
+                    Change::Delete => "will be deleted",
+                    Change::Unchanged => "is unchanged",
+                };
+                text.push_str(&format!("{} {verb}\n", object.resource));
+                if let Some(note) = &object.note {
+                    text.push_str(&format!("# {note}\n"));
+                }
+                for line in object.diff.lines() {
+                    text.push_str(&colorize(line, color));
+                    text.push('\n');
+                }
+            }
+            if !report.has_changes() {
+                text.push_str(&format!("release {:?}: no changes\n", report.release));
+            }
+            printer.out(&text)?;
+        }
+    }
+    Ok(())
+}
+
+/// Red removals, green additions, cyan hunk headers (ANSI), on a terminal only.
+fn colorize(line: &str, color: bool) -> String {
+    let code = match line.as_bytes().first() {
+        _ if !color => None,
+        Some(b'+') if !line.starts_with("+++") => Some("32"),
+        Some(b'-') if !line.starts_with("---") => Some("31"),
+        Some(b'@') => Some("36"),
+        _ => None,
+    };
+    match code {
+        Some(code) => format!("\x1b[{code}m{line}\x1b[0m"),
+        None => line.to_string(),
     }
 }
