@@ -7,6 +7,7 @@
 mod common;
 
 mod cli_bad_input;
+mod cli_chart;
 mod cli_template;
 mod cluster_lab;
 mod cluster_lifecycle;

@@ -6,15 +6,20 @@
 //! Helm counterpart: `pkg/action`. Actions return data and typed errors; the CLI prints.
 pub mod context;
 pub mod crds;
+pub mod create;
+pub mod dependency;
 pub mod deploy;
 pub mod diff;
 pub mod hooks;
 pub mod install;
+pub mod lint;
 pub mod lock;
 pub mod names;
+pub mod package;
 pub mod query;
 pub mod render;
 pub mod rollback;
+pub mod show;
 pub mod template;
 pub mod uninstall;
 pub mod upgrade;

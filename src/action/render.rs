@@ -42,8 +42,10 @@ pub struct RenderRequest<'a> {
     pub cluster: Option<(&'a Client, &'a Discovery)>,
 }
 
-/// Resolves dependencies, coalesces values, validates them against the schemas, renders
-/// every template and sorts the result into manifest, hooks and notes.
+/// Refuses a chart whose declared dependencies are missing from `charts/` (Helm's
+/// `CheckDependencies`), then resolves dependencies, coalesces values, validates them
+/// against the schemas, renders every template and sorts the result into manifest, hooks
+/// and notes.
 pub fn render_chart(
     chart: &Chart,
     user_values: &Map<String, Value>,

@@ -146,8 +146,10 @@ pub struct Dependency {
     /// Version constraint.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub version: String,
-    /// Repository URL (`file://…`, `https://…`, `oci://…`, or `@alias`).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    /// Repository URL (`file://…`, `https://…`, `oci://…`, or `@alias`). Always written,
+    /// empty included, as Helm's `json:"repository"` (no omitempty): `Chart.lock` digests,
+    /// `show chart` and stored charts depend on it.
+    #[serde(default)]
     pub repository: String,
     /// Values path(s) that enable the dependency, comma-separated.
     #[serde(default, skip_serializing_if = "String::is_empty")]

@@ -181,6 +181,22 @@ fn resolve(chart_dir: &Path, requested: &[Dependency]) -> Result<Vec<Dependency>
                 dep.name
             ))
         })?;
+        if dep.repository.is_empty() {
+            // Helm: no repository means the chart is already vendored as charts/<name>.
+            let vendored = chart_dir.join("charts").join(&dep.name);
+            if !vendored.is_dir() {
+                return Err(Error::Vendor(format!(
+                    "directory {} not found",
+                    vendored.display()
+                )));
+            }
+            locked.push(Dependency {
+                name: dep.name.clone(),
+                version: dep.version.clone(),
+                ..Dependency::default()
+            });
+            continue;
+        }
         let Some(dir) = local_path(&dep.repository, chart_dir) else {
             return Err(Error::Vendor(format!(
                 "dependency {:?}: repository {:?} is not supported (only file:// repositories)",
@@ -222,7 +238,8 @@ fn resolve(chart_dir: &Path, requested: &[Dependency]) -> Result<Vec<Dependency>
 fn vendor(chart_dir: &Path, locked: &[Dependency]) -> Result<Vec<PathBuf>, Error> {
     let charts_dir = chart_dir.join("charts");
     let mut staged = Vec::new();
-    for dep in locked {
+    // Dependencies without a repository stay as they are vendored (Helm skips them).
+    for dep in locked.iter().filter(|d| !d.repository.is_empty()) {
         let Some(dir) = local_path(&dep.repository, chart_dir) else {
             return Err(Error::Vendor(format!(
                 "dependency {:?}: repository {:?} is not supported (only file:// repositories)",
@@ -441,5 +458,47 @@ mod tests {
         let text = std::fs::read_to_string(app.join("Chart.yaml")).unwrap();
         std::fs::write(app.join("Chart.yaml"), text.replace("^2.0.0", "1.x")).unwrap();
         assert_eq!(list_dependencies(&app).unwrap().0[0].status, "unpacked");
+    }
+
+    #[test]
+    fn a_dependency_without_repository_is_locked_as_vendored_and_left_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let app = tmp.path().join("app");
+        std::fs::create_dir_all(app.join("charts/db")).unwrap();
+        std::fs::write(
+            app.join("Chart.yaml"),
+            "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n- name: db\n  version: 1.x\n",
+        )
+        .unwrap();
+        std::fs::write(
+            app.join("charts/db/Chart.yaml"),
+            "apiVersion: v2\nname: db\nversion: 1.2.0\n",
+        )
+        .unwrap();
+        let lock = update_dependencies(&app).unwrap();
+        assert_eq!(lock.dependencies[0].name, "db");
+        assert_eq!(lock.dependencies[0].version, "1.x");
+        assert!(lock.dependencies[0].repository.is_empty());
+        // Go's json.Marshal of [requested, locked] keeps `"repository":""` (no omitempty).
+        assert_eq!(
+            lock.digest,
+            format!(
+                "sha256:{}",
+                hex::encode(sha2::Sha256::digest(
+                    br#"[[{"name":"db","version":"1.x","repository":""}],[{"name":"db","version":"1.x","repository":""}]]"#
+                ))
+            )
+        );
+        let entries: Vec<_> = std::fs::read_dir(app.join("charts")).unwrap().collect();
+        assert_eq!(
+            entries.len(),
+            1,
+            "nothing packaged next to the vendored folder"
+        );
+        build_dependencies(&app).unwrap();
+
+        std::fs::remove_dir_all(app.join("charts/db")).unwrap();
+        let err = update_dependencies(&app).unwrap_err().to_string();
+        assert!(err.contains("charts/db not found"), "{err}");
     }
 }

@@ -64,6 +64,18 @@ pub enum Command {
     Template(TemplateArgs),
     /// print the client version information
     Version(VersionArgs),
+    /// show information of a chart
+    #[command(subcommand)]
+    Show(super::chart_args::ShowCommand),
+    /// package a chart directory into a chart archive
+    Package(super::chart_args::PackageArgs),
+    /// examine a chart for possible issues
+    Lint(super::chart_args::LintArgs),
+    /// create a new chart with the given name
+    Create(super::chart_args::CreateArgs),
+    /// manage a chart's dependencies
+    #[command(subcommand, alias = "dep", alias = "dependencies")]
+    Dependency(super::chart_args::DependencyCommand),
     /// show what an upgrade or a rollback would change, object by object
     #[command(subcommand)]
     Diff(DiffCommand),

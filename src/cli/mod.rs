@@ -5,6 +5,8 @@
 //! runs it, and prints the result in Helm's layout; errors carry Helm's prefixes
 //! (`INSTALLATION FAILED: `, `UPGRADE FAILED: `).
 pub mod args;
+pub mod chart_args;
+pub mod chart_cmds;
 pub mod printer;
 pub mod progress;
 pub mod report;
@@ -99,6 +101,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Get(get) => run_get(&cli.global, get, printer).await,
         Command::Template(a) => run_template(&cli.global, a, printer),
+        Command::Show(c) => chart_cmds::run_show(c, &printer),
+        Command::Package(a) => chart_cmds::run_package(a, &printer),
+        Command::Lint(a) => chart_cmds::run_lint(a, cli.global.namespace.clone(), &printer),
+        Command::Create(a) => chart_cmds::run_create(a, &printer),
+        Command::Dependency(c) => chart_cmds::run_dependency(c, &printer),
         Command::Diff(d) => run_diff(&cli.global, d, printer).await,
         Command::Test(a) => {
             use crate::action::hooks::{TestFilter, run_tests};
@@ -180,7 +187,12 @@ fn load_chart(path: &std::path::Path) -> Result<crate::chart::Chart> {
 }
 
 fn user_values(values: &ValuesArgs) -> Result<serde_json::Map<String, serde_json::Value>> {
-    Ok(crate::values::merge_sources(&value_sources(values))?)
+    crate::values::merge_sources(&value_sources(values)).map_err(|e| {
+        match chart_cmds::set_syntax_hint(&e.to_string(), values) {
+            Some(hint) => anyhow!("{e}\n{hint}"),
+            None => e.into(),
+        }
+    })
 }
 
 fn is_dry_run(apply: &ApplyArgs) -> bool {
