@@ -129,9 +129,9 @@ impl Value {
         match self {
             Value::Nil => "<nil>".into(),
             Value::Bool(_) => "bool".into(),
-            // Helm's integers are int64 (`--set`, Sprig math); Go's plain `int` (`len`,
-            // `atoi`) is not told apart.
-            Value::Int(_) => "int64".into(),
+            // One integer type: Go's `int` (template literals, `len`); `--set` and Sprig's
+            // int64 are not told apart yet.
+            Value::Int(_) => "int".into(),
             Value::Float(_) => "float64".into(),
             Value::String(_) => "string".into(),
             Value::Bytes(_) => "[]uint8".into(),

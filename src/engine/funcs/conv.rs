@@ -152,8 +152,7 @@ pub fn kind_name(v: &Value) -> &'static str {
     match v {
         Value::Nil => "invalid",
         Value::Bool(_) => "bool",
-        // int64, as `--set` values and Sprig's math results are (see Value::type_name).
-        Value::Int(_) => "int64",
+        Value::Int(_) => "int",
         Value::Float(_) => "float64",
         Value::String(_) => "string",
         Value::Bytes(_) | Value::List(_) => "slice",

@@ -145,7 +145,7 @@ mod tests {
         assert_eq!(call(type_of, &[Value::list(vec![])]), "[]interface {}");
         assert_eq!(call(kind_of, &[Value::empty_map()]), "map");
         assert_eq!(call(kind_is, &[s("string"), s("x")]), "true");
-        assert_eq!(call(type_is, &[s("int64"), Value::Int(1)]), "true");
+        assert_eq!(call(type_is, &[s("int"), Value::Int(1)]), "true");
         assert_eq!(
             call(deep_equal_fn, &[Value::Int(1), Value::Float(1.0)]),
             "false"
