@@ -15,7 +15,11 @@ const LOCK_SECONDS: &str = "3";
 /// Starts `rhelm ARGS` against the test cluster without waiting for it (for the tests that
 /// race it, kill it or signal it). Same clean environment as the harness's runs.
 fn spawn_rhelm(args: &[&str]) -> Child {
-    let c = cluster();
+    spawn_rhelm_on(cluster(), args)
+}
+
+/// [`spawn_rhelm`] against a given cluster (a test's own).
+fn spawn_rhelm_on(c: &Cluster, args: &[&str]) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rhelm"));
     cmd.args(args);
     for var in [
@@ -1087,5 +1091,233 @@ fn upgrade_crds_applies_changed_crds_which_plain_upgrades_leave_alone() {
     assert!(
         !again.stderr.contains("applied changed CRD"),
         "unchanged CRDs are not reported\n{again}"
+    );
+}
+
+/// A cluster of the test's own, for faults that would disturb the shared one; stopped when
+/// dropped (also when the test fails), its state directory removed after.
+struct OwnCluster {
+    dir: tempfile::TempDir,
+    cluster: Cluster,
+}
+
+impl OwnCluster {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cluster = start_cluster_in(dir.path());
+        OwnCluster { dir, cluster }
+    }
+
+    /// `scripts/test-cluster.sh start DIR` again: a stopped API server comes back on the same
+    /// etcd data (perhaps on new ports; the kubeconfig is rewritten).
+    fn restart(&mut self) {
+        self.cluster = start_cluster_in(self.dir.path());
+    }
+
+    /// SIGKILL to the kube-apiserver process only (etcd keeps running); returns once its port
+    /// refuses connections.
+    fn kill_apiserver(&self) {
+        let pid_file = self.dir.path().join("kube-apiserver.pid");
+        let pid = std::fs::read_to_string(&pid_file).expect("reading kube-apiserver.pid");
+        let status = Command::new("kill")
+            .args(["-KILL", pid.trim()])
+            .status()
+            .expect("kill -KILL");
+        assert!(status.success(), "kill -KILL {pid} failed");
+        let address = self
+            .cluster
+            .server
+            .trim_start_matches("https://")
+            .to_string();
+        let address: std::net::SocketAddr = address.parse().expect("server address");
+        eventually("the killed API server refuses connections", || {
+            std::net::TcpStream::connect_timeout(&address, Duration::from_millis(200))
+                .is_err()
+                .then_some(())
+        });
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("scripts/test-cluster.sh"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn an_api_server_killed_mid_upgrade_and_restarted_leaves_a_recoverable_release() {
+    let mut own = OwnCluster::start();
+    let ns = unique_ns("apiserver-restart");
+    own.cluster.kubectl(&["create", "namespace", &ns]).ok();
+    let chart = many_objects_chart(KILL_OBJECTS, false);
+    let chart = chart.path().to_str().expect("path");
+    let locked = [("RHELM_LOCK_DURATION", LOCK_SECONDS)];
+    own.cluster
+        .rhelm_env(&["install", "phoenix", chart, "-n", &ns], &locked)
+        .ok();
+    let upgrade = spawn_rhelm_on(
+        &own.cluster,
+        &[
+            "upgrade",
+            "phoenix",
+            chart,
+            "-n",
+            &ns,
+            "--set",
+            "greeting=v2",
+        ],
+    );
+    eventually("the upgrade wrote its pending-upgrade record", || {
+        let label = own.cluster.kubectl(&[
+            "get",
+            "secret",
+            "sh.helm.release.v1.phoenix.v2",
+            "-n",
+            &ns,
+            "--ignore-not-found",
+            "-o",
+            "jsonpath={.metadata.labels.status}",
+        ]);
+        (label.stdout == "pending-upgrade").then_some(())
+    });
+    let old_server = own.cluster.server.clone();
+    let killed_at = Instant::now();
+    own.kill_apiserver();
+    let failed = finish(upgrade, "rhelm upgrade phoenix --set greeting=v2").fails();
+    let failed_in = killed_at.elapsed();
+    let address = old_server.trim_start_matches("https://");
+    assert!(
+        failed.error_line().starts_with("Error: UPGRADE FAILED: "),
+        "\n{failed}"
+    );
+    // In-flight requests see the connection drop, later ones a refused connection.
+    let line = failed.error_line().to_lowercase();
+    assert!(
+        line.contains(address) || line.contains("connection"),
+        "the error names the unreachable server or the failed connection\n{failed}"
+    );
+
+    own.restart();
+    let restarted_in = killed_at.elapsed();
+    // Whatever the failed upgrade managed to record, nothing is lost across the restart.
+    let after_restart = own.cluster.stored_releases(&ns, "phoenix");
+    let kept: Vec<(u64, &str)> = after_restart
+        .iter()
+        .map(|r| (r.revision(), r.status()))
+        .collect();
+    assert!(
+        kept == [(1, "deployed"), (2, "pending-upgrade")]
+            || kept == [(1, "deployed"), (2, "failed")],
+        "{kept:?}"
+    );
+
+    // Retry as CI would: only the dead holder's lock may refuse it, until its lease expires.
+    let mut refusals = 0;
+    let next = eventually("an upgrade succeeds after the restart", || {
+        let run = own.cluster.rhelm_env(
+            &[
+                "upgrade",
+                "phoenix",
+                chart,
+                "-n",
+                &ns,
+                "--set",
+                "greeting=v3",
+            ],
+            &locked,
+        );
+        if run.code == Some(0) {
+            return Some(run);
+        }
+        assert!(
+            run.stderr
+                .contains("another operation (install/upgrade/rollback) is in progress: ")
+                && run.stderr.contains("has held the lock for"),
+            "only the lock may refuse it\n{run}"
+        );
+        refusals += 1;
+        None
+    });
+    let recovered_in = killed_at.elapsed();
+    assert!(next.stdout.contains("has been upgraded"), "\n{next}");
+    let records = own.cluster.stored_releases(&ns, "phoenix");
+    let summary: Vec<(u64, &str)> = records.iter().map(|r| (r.revision(), r.status())).collect();
+    assert_eq!(summary, [(1, "superseded"), (2, "failed"), (3, "deployed")]);
+    let why = records[1].description();
+    assert!(
+        why.starts_with("interrupted: ") || why.starts_with("Upgrade \"phoenix\" failed: "),
+        "revision 2 says why it failed: {why:?}"
+    );
+    assert_eq!(records[2].description(), "Upgrade complete");
+    for r in &records {
+        assert_eq!(
+            r.labels.get("status").map(String::as_str),
+            Some(r.status()),
+            "{}: the label agrees with the record",
+            r.object_name
+        );
+    }
+    // The user's view agrees: history lists the three revisions, values and objects are v3.
+    let history = own
+        .cluster
+        .rhelm_env(&["history", "phoenix", "-n", &ns, "-o", "json"], &[])
+        .ok();
+    let history: serde_json::Value = serde_json::from_str(&history.stdout).expect("history json");
+    let listed: Vec<(u64, &str)> = history
+        .as_array()
+        .expect("history array")
+        .iter()
+        .map(|h| {
+            (
+                h["revision"].as_u64().unwrap_or(0),
+                h["status"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(listed, summary);
+    let values = own
+        .cluster
+        .rhelm_env(&["get", "values", "phoenix", "-n", &ns], &[])
+        .ok();
+    assert_eq!(values.stdout, "USER-SUPPLIED VALUES:\ngreeting: v3\n");
+    let configmaps = own.cluster.kubectl_json(&["get", "configmaps", "-n", &ns]);
+    let mut greeting_of: Vec<(String, String)> = configmaps["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| {
+            Some((
+                i["metadata"]["name"].as_str()?.to_string(),
+                i["data"]["greeting"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    greeting_of.sort();
+    let mut expected: Vec<(String, String)> = (0..KILL_OBJECTS)
+        .map(|i| (format!("phoenix-{i}"), "v3".to_string()))
+        .collect();
+    expected.sort();
+    assert_eq!(greeting_of, expected);
+    let lease = own.cluster.kubectl(&[
+        "get",
+        "lease",
+        "rhelm-lock.phoenix",
+        "-n",
+        &ns,
+        "--ignore-not-found",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(lease.ok().stdout, "", "the lock is released");
+    eprintln!(
+        "figure: API server killed mid-upgrade; the upgrade exited {failed_in:?} after the kill; \
+         API server back {restarted_in:?} and release upgraded {recovered_in:?} after the kill \
+         ({refusals} lock refusals, lease {LOCK_SECONDS}s); revision 2: {why:?}"
     );
 }

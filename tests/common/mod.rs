@@ -100,29 +100,40 @@ fn start_cluster() -> Cluster {
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    let kubeconfig = if up {
-        dir.join("kubeconfig")
+    if up {
+        read_cluster(&dir, dir.join("kubeconfig"))
     } else {
-        let out = Command::new(&script)
-            .arg("start")
-            .arg(&dir)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("{NO_CLUSTER_HELP}\n\nrunning {}: {e}", script.display()));
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let last = stdout.lines().last().unwrap_or("").trim().to_string();
-        if !out.status.success() || last.is_empty() {
-            panic!(
-                "{NO_CLUSTER_HELP}\n\n`{} start {}` failed ({}):\n{}",
-                script.display(),
-                dir.display(),
-                out.status,
-                tail(&stderr, 30)
-            );
-        }
-        PathBuf::from(last)
-    };
+        start_cluster_in(&dir)
+    }
+}
+
+/// Starts (or restarts, keeping etcd's data) the API server whose state is in `dir` with
+/// `scripts/test-cluster.sh start DIR`; for tests that need a cluster of their own. A restart
+/// may pick new ports: use the returned value, not an earlier one.
+pub fn start_cluster_in(dir: &Path) -> Cluster {
+    let script = repo_root().join("scripts/test-cluster.sh");
+    let out = Command::new(&script)
+        .arg("start")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{NO_CLUSTER_HELP}\n\nrunning {}: {e}", script.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stdout.lines().last().unwrap_or("").trim().to_string();
+    if !out.status.success() || last.is_empty() {
+        panic!(
+            "{NO_CLUSTER_HELP}\n\n`{} start {}` failed ({}):\n{}",
+            script.display(),
+            dir.display(),
+            out.status,
+            tail(&stderr, 30)
+        );
+    }
+    read_cluster(dir, PathBuf::from(last))
+}
+
+fn read_cluster(dir: &Path, kubeconfig: PathBuf) -> Cluster {
     let env = std::fs::read_to_string(dir.join("cluster.env"))
         .unwrap_or_else(|e| panic!("reading {}/cluster.env: {e}", dir.display()));
     let setting = |key: &str| {
@@ -134,7 +145,7 @@ fn start_cluster() -> Cluster {
     let (server, token) = (setting("SERVER="), setting("TOKEN="));
     Cluster {
         ca: dir.join("pki/ca.crt"),
-        dir,
+        dir: dir.to_path_buf(),
         kubeconfig,
         server,
         token,
@@ -310,15 +321,57 @@ pub fn rhelm(args: &[&str]) -> Run {
 
 /// Runs `rhelm ARGS` against the test cluster with extra environment variables.
 pub fn rhelm_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let c = cluster();
-    let mut cmd = rhelm_command(args, &c.kubeconfig);
-    let mut shown = String::new();
-    for (k, v) in env {
-        cmd.env(k, v);
-        shown.push_str(&format!("{k}={v} "));
+    cluster().rhelm_env(args, env)
+}
+
+impl Cluster {
+    /// Runs `rhelm ARGS` against this cluster with extra environment variables.
+    pub fn rhelm_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = rhelm_command(args, &self.kubeconfig);
+        let mut shown = String::new();
+        for (k, v) in env {
+            cmd.env(k, v);
+            shown.push_str(&format!("{k}={v} "));
+        }
+        shown.push_str(&shell_words("rhelm", args));
+        run(cmd, shown, None)
     }
-    shown.push_str(&shell_words("rhelm", args));
-    run(cmd, shown, None)
+
+    /// Runs `kubectl ARGS` against this cluster.
+    pub fn kubectl(&self, args: &[&str]) -> Run {
+        self.kubectl_stdin(args, None)
+    }
+
+    /// Runs `kubectl ARGS` against this cluster, feeding `stdin`.
+    pub fn kubectl_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        let mut cmd = Command::new("kubectl");
+        cmd.args(args).env("KUBECONFIG", &self.kubeconfig);
+        run(cmd, shell_words("kubectl", args), stdin)
+    }
+
+    /// `kubectl ARGS -o json` against this cluster, parsed; panics if kubectl fails.
+    #[track_caller]
+    pub fn kubectl_json(&self, args: &[&str]) -> Json {
+        let mut all = args.to_vec();
+        all.extend(["-o", "json"]);
+        let out = self.kubectl(&all).ok();
+        serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("kubectl output is not JSON: {e}\n{out}"))
+    }
+
+    /// The release records of `release` stored as Secrets in `ns` of this cluster, oldest
+    /// first (an empty name selects every release's records).
+    pub fn stored_releases(&self, ns: &str, release: &str) -> Vec<StoredRelease> {
+        let selector = if release.is_empty() {
+            "owner=helm".to_string()
+        } else {
+            format!("owner=helm,name={release}")
+        };
+        decode_objects(
+            "Secret",
+            &self.kubectl_json(&["get", "secrets", "-n", ns, "-l", &selector]),
+        )
+    }
 }
 
 /// Runs `rhelm ARGS` with `KUBECONFIG` set to `kubeconfig` (no test cluster started for it).
@@ -348,20 +401,13 @@ pub fn kubectl(args: &[&str]) -> Run {
 
 /// Runs `kubectl ARGS` against the test cluster, feeding `stdin`.
 pub fn kubectl_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let c = cluster();
-    let mut cmd = Command::new("kubectl");
-    cmd.args(args).env("KUBECONFIG", &c.kubeconfig);
-    run(cmd, shell_words("kubectl", args), stdin)
+    cluster().kubectl_stdin(args, stdin)
 }
 
 /// `kubectl ARGS -o json`, parsed; panics if kubectl fails.
 #[track_caller]
 pub fn kubectl_json(args: &[&str]) -> Json {
-    let mut all = args.to_vec();
-    all.extend(["-o", "json"]);
-    let out = kubectl(&all).ok();
-    serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("kubectl output is not JSON: {e}\n{out}"))
+    cluster().kubectl_json(args)
 }
 
 /// Whether `kind/name` exists in `ns`.
@@ -670,16 +716,7 @@ fn decode_objects(kind: &str, list: &Json) -> Vec<StoredRelease> {
 
 /// The release records of `release` stored as Secrets in `ns`, oldest first.
 pub fn stored_releases(ns: &str, release: &str) -> Vec<StoredRelease> {
-    // An empty name selects every release's records.
-    let selector = if release.is_empty() {
-        "owner=helm".to_string()
-    } else {
-        format!("owner=helm,name={release}")
-    };
-    decode_objects(
-        "Secret",
-        &kubectl_json(&["get", "secrets", "-n", ns, "-l", &selector]),
-    )
+    cluster().stored_releases(ns, release)
 }
 
 /// The release records of `release` stored as ConfigMaps in `ns`, oldest first.
