@@ -160,6 +160,10 @@ pub(crate) fn describe(err: &::kube::Error) -> String {
         }
         source = cause.source();
     }
+    // rustls appends a link to its manual to a dropped connection: not for our users.
+    if let Some(link) = text.find(": https://docs.rs/") {
+        text.truncate(link);
+    }
     text
 }
 
