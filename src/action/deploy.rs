@@ -37,6 +37,38 @@ pub struct DeployOptions {
     pub dry_run: bool,
 }
 
+impl DeployOptions {
+    /// Options for a real apply: server-side (or client-side) apply, maybe forcing conflicts.
+    pub fn new(server_side: bool, force_conflicts: bool) -> Self {
+        DeployOptions {
+            method: if server_side {
+                ApplyMethod::ServerSide
+            } else {
+                ApplyMethod::ClientSide
+            },
+            force_conflicts,
+            dry_run: false,
+        }
+    }
+
+    /// The same apply as a server-side dry run (`--dry-run=server`).
+    pub fn as_dry_run(self) -> Self {
+        DeployOptions {
+            dry_run: true,
+            ..self
+        }
+    }
+}
+
+/// `--take-ownership` as an ownership policy.
+pub fn ownership_policy(take_ownership: bool) -> OwnershipPolicy {
+    if take_ownership {
+        OwnershipPolicy::Take
+    } else {
+        OwnershipPolicy::Check
+    }
+}
+
 /// What [`execute`] did, for `--debug`.
 #[derive(Debug, Default)]
 pub struct DeployReport {

@@ -13,7 +13,7 @@ use super::render::{RenderRequest, cluster_capabilities, render_chart};
 use super::{Context, Error};
 use crate::chart::Chart;
 use crate::engine::ReleaseInfo;
-use crate::kube::{Adoption, ApplyMethod, OwnershipPolicy};
+use crate::kube::Adoption;
 use crate::release::{self, HookEvent, Info, Release, Status, Timestamp};
 
 /// Options of [`install`].
@@ -169,31 +169,13 @@ async fn install_unlocked(
         &rendered.documents,
         None,
         Adoption::Install,
-        if options.take_ownership {
-            OwnershipPolicy::Take
-        } else {
-            OwnershipPolicy::Check
-        },
+        deploy::ownership_policy(options.take_ownership),
     )
     .await?;
-    let method = if options.server_side {
-        ApplyMethod::ServerSide
-    } else {
-        ApplyMethod::ClientSide
-    };
-
-    let apply = DeployOptions {
-        method,
-        force_conflicts: options.force_conflicts,
-        dry_run: false,
-    };
+    let apply = DeployOptions::new(options.server_side, options.force_conflicts);
     if options.dry_run {
         if options.dry_run_server {
-            let dry_run = DeployOptions {
-                dry_run: true,
-                ..apply
-            };
-            let report = deploy::execute(&ctx.client, &plan, dry_run).await?;
+            let report = deploy::execute(&ctx.client, &plan, apply.as_dry_run()).await?;
             notes.extend(report.notes);
         }
         release.set_status(

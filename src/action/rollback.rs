@@ -9,7 +9,7 @@ use super::deploy::{self, DeployOptions};
 use super::lock::{self, PendingPolicy};
 use super::upgrade::ServerSidePolicy;
 use super::{Context, Error};
-use crate::kube::{Adoption, ApplyMethod, OwnershipPolicy};
+use crate::kube::{Adoption, OwnershipPolicy};
 use crate::release::manifest::{self, KindOrder};
 use crate::release::{self, HookEvent, Info, Release, Status, Timestamp};
 
@@ -138,23 +138,10 @@ pub(crate) async fn rollback_unlocked(
     )
     .await?;
     let mut notes = Vec::new();
-    let method = if server_side {
-        ApplyMethod::ServerSide
-    } else {
-        ApplyMethod::ClientSide
-    };
-    let apply = DeployOptions {
-        method,
-        force_conflicts: options.force_conflicts,
-        dry_run: false,
-    };
+    let apply = DeployOptions::new(server_side, options.force_conflicts);
     if options.dry_run {
         if options.dry_run_server {
-            let dry_run = DeployOptions {
-                dry_run: true,
-                ..apply
-            };
-            let report = deploy::execute(&ctx.client, &plan, dry_run).await?;
+            let report = deploy::execute(&ctx.client, &plan, apply.as_dry_run()).await?;
             notes.extend(report.notes);
         }
         return Ok(RollbackOutcome {

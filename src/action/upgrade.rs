@@ -14,7 +14,7 @@ use super::render::{RenderRequest, cluster_capabilities, render_chart};
 use super::{Context, Error};
 use crate::chart::Chart;
 use crate::engine::ReleaseInfo;
-use crate::kube::{Adoption, ApplyMethod, OwnershipPolicy};
+use crate::kube::Adoption;
 use crate::release::{self, HookEvent, Info, Release, Status, Timestamp};
 
 /// How an upgrade combines the previous release's values with the new ones.
@@ -233,30 +233,13 @@ async fn upgrade_unlocked(
         &rendered.documents,
         Some(&current.manifest),
         Adoption::Update,
-        if options.take_ownership {
-            OwnershipPolicy::Take
-        } else {
-            OwnershipPolicy::Check
-        },
+        deploy::ownership_policy(options.take_ownership),
     )
     .await?;
-    let method = if server_side {
-        ApplyMethod::ServerSide
-    } else {
-        ApplyMethod::ClientSide
-    };
-    let apply = DeployOptions {
-        method,
-        force_conflicts: options.force_conflicts,
-        dry_run: false,
-    };
+    let apply = DeployOptions::new(server_side, options.force_conflicts);
     if options.dry_run {
         if options.dry_run_server {
-            let dry_run = DeployOptions {
-                dry_run: true,
-                ..apply
-            };
-            let report = deploy::execute(&ctx.client, &plan, dry_run).await?;
+            let report = deploy::execute(&ctx.client, &plan, apply.as_dry_run()).await?;
             notes.extend(report.notes);
         }
         upgraded.info.description = options

@@ -160,6 +160,19 @@ fn timeout(text: &str) -> Result<std::time::Duration> {
         .map_err(|e| anyhow!("invalid argument {text:?} for \"--timeout\" flag: {e}"))
 }
 
+/// Helm's precedence of the upgrade values flags: reset, then reuse, then reset-then-reuse.
+fn values_policy(reset: bool, reuse: bool, reset_then_reuse: bool) -> ValuesPolicy {
+    if reset {
+        ValuesPolicy::Reset
+    } else if reuse {
+        ValuesPolicy::Reuse
+    } else if reset_then_reuse {
+        ValuesPolicy::ResetThenReuse
+    } else {
+        ValuesPolicy::Default
+    }
+}
+
 fn server_side_policy(flag: ServerSide) -> ServerSidePolicy {
     match flag {
         ServerSide::Auto => ServerSidePolicy::Auto,
@@ -283,15 +296,8 @@ async fn run_upgrade(global: &GlobalArgs, a: UpgradeArgs, printer: Printer) -> R
         let chart = load_chart(&a.chart)?;
         warn_deprecated(&printer, &chart);
         let values = user_values(&a.values)?;
-        let values_policy = if a.reset_values {
-            ValuesPolicy::Reset
-        } else if a.reuse_values {
-            ValuesPolicy::Reuse
-        } else if a.reset_then_reuse_values {
-            ValuesPolicy::ResetThenReuse
-        } else {
-            ValuesPolicy::Default
-        };
+        let values_policy =
+            values_policy(a.reset_values, a.reuse_values, a.reset_then_reuse_values);
         let options = UpgradeOptions {
             name: a.name.clone(),
             values,
@@ -442,15 +448,8 @@ async fn run_diff(global: &GlobalArgs, command: DiffCommand, printer: Printer) -
     let (report, output) = match command {
         DiffCommand::Upgrade(a) => {
             let chart = load_chart(&a.chart)?;
-            let values_policy = if a.reset_values {
-                ValuesPolicy::Reset
-            } else if a.reuse_values {
-                ValuesPolicy::Reuse
-            } else if a.reset_then_reuse_values {
-                ValuesPolicy::ResetThenReuse
-            } else {
-                ValuesPolicy::Default
-            };
+            let values_policy =
+                values_policy(a.reset_values, a.reuse_values, a.reset_then_reuse_values);
             let options = UpgradeOptions {
                 name: a.name.clone(),
                 values: user_values(&a.values)?,
