@@ -29,9 +29,12 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(rhelm::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            rhelm::cli::printer::print_error(&error);
-            ExitCode::FAILURE
-        }
+        Err(error) => match error.downcast_ref::<rhelm::cli::ExitStatus>() {
+            Some(status) => ExitCode::from(status.0),
+            None => {
+                rhelm::cli::printer::print_error(&error);
+                ExitCode::FAILURE
+            }
+        },
     }
 }

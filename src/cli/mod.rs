@@ -29,6 +29,12 @@ use args::{
 };
 use printer::Printer;
 
+/// A command that finished without error but wants a particular exit code
+/// (`diff --detailed-exitcode`); `main` exits with it and prints nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("exit status {0}")]
+pub struct ExitStatus(pub u8);
+
 /// Runs one parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     let printer = Printer {
@@ -499,8 +505,8 @@ async fn run_diff(global: &GlobalArgs, command: DiffCommand, printer: Printer) -
     };
     print_diff(&printer, &report, &output)?;
     if output.detailed_exitcode && report.has_changes() {
-        // Terraform's convention: 2 means "there are changes"; results are already flushed.
-        std::process::exit(2);
+        // Terraform's convention: 2 means "there are changes" (not an error to print).
+        return Err(ExitStatus(2).into());
     }
     Ok(())
 }
