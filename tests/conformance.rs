@@ -8,8 +8,8 @@
 //! shows to be reproducible in the same namespace ("... they hash content that contains the
 //! namespace: [n, ...]"): the test renders in that very namespace, so they must match. No NOTE
 //! in the corpus lists varying hook or notes lines; hooks are compared whole.
-//! Notes (`info.notes`) are not compared here: `template` does not print them (a later test of
-//! `install --dry-run` will).
+//! Notes (`info.notes`) are compared by a second test through the library's render path
+//! (`template` does not print them).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -308,4 +308,69 @@ fn namespace_reproducible_lines_are_compared_not_masked() {
             );
         }
     }
+}
+
+/// The release notes (`info.notes` of release.json) as rhelm renders them for an install:
+/// the root chart's NOTES.txt, through the same render path `install` uses.
+#[test]
+fn every_reproducible_conformance_chart_renders_helms_notes() {
+    use rhelm::action::render::{HELM_VERSION, RenderRequest, render_chart};
+    use rhelm::engine::{Capabilities, ReleaseInfo};
+
+    let capabilities =
+        strings(&read_json(&shared_dir().join("conformance/capabilities.json"))["apiVersions"]);
+    let mut compared = 0;
+    let mut failures = Vec::new();
+    for case in cases() {
+        if !missing_dependencies(&case).is_empty() {
+            continue;
+        }
+        let meta = read_json(&case.dir.join("meta.json"));
+        let expected = read_json(&case.dir.join("expected/release.json"))["info"]["notes"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let chart = rhelm::chart::load_chart(case.dir.join("chart")).expect("chart loads");
+        let values = rhelm::values::merge_sources(&rhelm::values::ValueSources {
+            files: vec![case.dir.join("values.yaml")],
+            ..Default::default()
+        })
+        .expect("values load");
+        let mut api_versions = capabilities.clone();
+        api_versions.extend(strings(&meta["crd_api_versions"]));
+        let rendered = render_chart(
+            &chart,
+            &values,
+            RenderRequest {
+                release: ReleaseInfo {
+                    name: "conf".into(),
+                    namespace: meta["namespace"].as_str().unwrap_or("").to_string(),
+                    revision: 1,
+                    is_install: true,
+                    is_upgrade: false,
+                    service: "Helm".into(),
+                },
+                capabilities: Capabilities {
+                    kube_version: "v1.20.2".into(),
+                    api_versions,
+                    helm_version: HELM_VERSION.into(),
+                },
+                cluster: None,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{}: render failed: {e}", case.name));
+        compared += 1;
+        if rendered.notes != expected {
+            failures.push(format!(
+                "{}: notes differ\n{}",
+                case.name,
+                first_differences(&expected, &rendered.notes, 20)
+            ));
+        }
+    }
+    println!(
+        "notes conformance: {}/{compared} identical",
+        compared - failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
