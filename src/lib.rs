@@ -13,3 +13,6 @@ pub mod kube;
 pub mod release;
 pub mod storage;
 pub mod values;
+
+#[cfg(test)]
+mod test_support;

@@ -400,7 +400,8 @@ mod tests {
 mod conformance_tests {
     use serde_json::Value;
 
-    use crate::chart::{load_chart, process_dependencies, shared_dir, to_render_values};
+    use crate::chart::{load_chart, process_dependencies, to_render_values};
+    use crate::test_support::shared_dir;
     use crate::values::parse_values;
 
     /// Subchart folder names that Helm rendered output for, read from the manifest's
@@ -540,7 +541,8 @@ mod conformance_tests {
 mod conformance_schema_tests {
     use serde_json::json;
 
-    use crate::chart::{load_chart, process_dependencies, shared_dir, to_render_values};
+    use crate::chart::{load_chart, process_dependencies, to_render_values};
+    use crate::test_support::shared_dir;
 
     #[test]
     fn nginx_schema_rejects_a_string_replica_count_with_its_path() {

@@ -643,7 +643,7 @@ mod tests {
 #[cfg(test)]
 mod conformance_tests {
     use super::*;
-    use crate::chart::shared_dir;
+    use crate::test_support::shared_dir;
 
     #[test]
     fn every_conformance_chart_loads_with_its_subcharts() {

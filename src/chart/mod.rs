@@ -116,17 +116,3 @@ pub enum Error {
         source: Box<Error>,
     },
 }
-
-/// The shared test-data folder: `RHELM_SHARED`, else `<repo>/../shared`, else `/work/shared`.
-#[cfg(test)]
-pub(crate) fn shared_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("RHELM_SHARED") {
-        return PathBuf::from(dir);
-    }
-    let sibling = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if sibling.is_dir() {
-        sibling
-    } else {
-        PathBuf::from("/work/shared")
-    }
-}

@@ -134,7 +134,8 @@ fn put<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::{load_archive, load_chart, shared_dir};
+    use crate::chart::{load_archive, load_chart};
+    use crate::test_support::shared_dir;
 
     #[test]
     fn a_packaged_chart_loads_back_with_the_same_content() {

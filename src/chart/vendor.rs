@@ -340,7 +340,7 @@ pub fn build_dependencies(chart_dir: &Path) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::shared_dir;
+    use crate::test_support::shared_dir;
 
     #[test]
     fn the_lock_digest_matches_the_one_helm_wrote() {

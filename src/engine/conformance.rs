@@ -9,24 +9,13 @@
 #![allow(clippy::print_stderr)] // A dev harness reporting per-case results.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use serde_json::{Map, Value as Json};
 
 use super::render::{Capabilities, ReleaseInfo, RenderOptions, render};
 use crate::chart::{Chart, load_chart};
+use crate::test_support::shared_dir;
 use crate::values::parse_values;
-
-fn shared_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("RHELM_SHARED") {
-        return PathBuf::from(dir);
-    }
-    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if beside.is_dir() {
-        return beside;
-    }
-    PathBuf::from("/work/shared")
-}
 
 fn deep_merge(dst: &mut Map<String, Json>, src: &Map<String, Json>) {
     for (k, v) in src {

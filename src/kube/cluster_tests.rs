@@ -9,30 +9,11 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service};
 use serde_json::json;
 
 use super::*;
-
-fn kubeconfig() -> PathBuf {
-    match std::env::var_os("RHELM_TEST_KUBECONFIG") {
-        Some(path) => PathBuf::from(path),
-        None => panic!(
-            "set RHELM_TEST_KUBECONFIG to a kubeconfig: run `scripts/test-cluster.sh start /tmp/c` and use the path it prints"
-        ),
-    }
-}
-
-fn shared_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("RHELM_SHARED") {
-        return PathBuf::from(dir);
-    }
-    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if beside.is_dir() {
-        return beside;
-    }
-    PathBuf::from("/work/shared")
-}
+use crate::test_support::{shared_dir, test_kubeconfig};
 
 /// A connected client and a fresh namespace for one test.
 async fn setup(test: &str) -> (Client, Discovery, String) {
-    let client = connect(Some(&kubeconfig()), None).await.unwrap();
+    let client = connect(Some(&test_kubeconfig()), None).await.unwrap();
     let suffix = &uuid::Uuid::new_v4().simple().to_string()[..6];
     let namespace = format!("kube-{test}-{suffix}");
     let api: ::kube::Api<Namespace> = ::kube::Api::all(client.kube().clone());
@@ -46,7 +27,7 @@ async fn kubectl(args: &[&str], stdin: &str) -> std::process::Output {
     use tokio::io::AsyncWriteExt;
     let mut child = tokio::process::Command::new("kubectl")
         .arg("--kubeconfig")
-        .arg(kubeconfig())
+        .arg(test_kubeconfig())
         .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -85,7 +66,7 @@ spec:
 #[tokio::test]
 #[ignore = "needs cluster (scripts/test-cluster.sh)"]
 async fn capabilities_equal_the_list_helm_built_from_the_same_server() {
-    let client = connect(Some(&kubeconfig()), None).await.unwrap();
+    let client = connect(Some(&test_kubeconfig()), None).await.unwrap();
     let discovery = Discovery::run(&client).await.unwrap();
     let text = std::fs::read_to_string(shared_dir().join("conformance/capabilities.json")).unwrap();
     let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -550,7 +531,7 @@ async fn lookup_gets_lists_and_returns_empty_for_missing() {
 async fn a_forbidden_request_keeps_the_servers_message() {
     let (_admin, discovery, ns) = setup("rbac").await;
     // The same credentials, impersonating a user without any role.
-    let text = std::fs::read_to_string(kubeconfig()).unwrap();
+    let text = std::fs::read_to_string(test_kubeconfig()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config");
     let impersonating = text.replace("    token:", "    as: nobody\n    token:");
@@ -639,7 +620,7 @@ fn chart_crds(case: &std::path::Path) -> Vec<String> {
 #[tokio::test]
 #[ignore = "needs cluster (scripts/test-cluster.sh)"]
 async fn every_conformance_manifest_builds_and_server_side_dry_runs() {
-    let client = connect(Some(&kubeconfig()), None).await.unwrap();
+    let client = connect(Some(&test_kubeconfig()), None).await.unwrap();
     let root = shared_dir().join("conformance");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
@@ -869,7 +850,7 @@ async fn server_side_apply_takes_over_fields_rhelm_wrote_client_side() {
 #[tokio::test]
 #[ignore = "needs cluster (scripts/test-cluster.sh)"]
 async fn connecting_with_server_token_and_ca_flags_needs_no_kubeconfig_context() {
-    let text = std::fs::read_to_string(kubeconfig()).unwrap();
+    let text = std::fs::read_to_string(test_kubeconfig()).unwrap();
     let field = |key: &str| {
         text.lines()
             .find_map(|l| l.trim().strip_prefix(key))
@@ -878,7 +859,7 @@ async fn connecting_with_server_token_and_ca_flags_needs_no_kubeconfig_context()
     };
     let options = ConnectOptions {
         // The kubeconfig given only to keep `~/.kube/config` out; its server is overridden.
-        kubeconfig: Some(kubeconfig()),
+        kubeconfig: Some(test_kubeconfig()),
         api_server: Some(field("server:")),
         token: Some(field("token:")),
         ca_file: Some(PathBuf::from(field("certificate-authority:"))),
@@ -914,7 +895,7 @@ fn normalized(mut object: serde_json::Value) -> serde_json::Value {
 #[tokio::test]
 #[ignore = "needs cluster (scripts/test-cluster.sh)"]
 async fn manifests_parse_exactly_as_kubectls_go_yaml_does() {
-    let client = connect(Some(&kubeconfig()), None).await.unwrap();
+    let client = connect(Some(&test_kubeconfig()), None).await.unwrap();
     let discovery = Discovery::run(&client).await.unwrap();
     let root = shared_dir().join("conformance");
     let dir = tempfile::tempdir().unwrap();

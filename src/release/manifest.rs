@@ -463,7 +463,7 @@ pub fn collect_notes(
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
+    use crate::test_support::shared_dir;
 
     use super::*;
 
@@ -476,18 +476,6 @@ mod tests {
 
     fn kinds(sorted: &SortedManifests) -> Vec<&str> {
         sorted.documents.iter().map(|d| d.kind.as_str()).collect()
-    }
-
-    /// `RHELM_SHARED`, else `<manifest dir>/../shared`, else `/work/shared`.
-    fn shared_dir() -> PathBuf {
-        if let Ok(dir) = std::env::var("RHELM_SHARED") {
-            return PathBuf::from(dir);
-        }
-        let sibling = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
-        if sibling.is_dir() {
-            return sibling;
-        }
-        PathBuf::from("/work/shared")
     }
 
     #[test]
@@ -764,7 +752,7 @@ mod tests {
     fn conformance_manifests_and_hooks_are_reproduced_from_their_templates() {
         let root = shared_dir().join("conformance");
         let mut checked = 0;
-        let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        let mut cases: Vec<std::path::PathBuf> = std::fs::read_dir(&root)
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.join("expected/manifest.yaml").is_file())

@@ -97,21 +97,9 @@ pub fn decode_release_bytes(bytes: &[u8]) -> Result<Release, CodecError> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
     use crate::release::{ApplyMethod, Status};
-
-    fn shared_dir() -> PathBuf {
-        if let Ok(dir) = std::env::var("RHELM_SHARED") {
-            return PathBuf::from(dir);
-        }
-        let sibling = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
-        if sibling.is_dir() {
-            return sibling;
-        }
-        PathBuf::from("/work/shared")
-    }
+    use crate::test_support::shared_dir;
 
     /// The `data.release` of a Secret exported by Helm: base64 (Kubernetes) of the record.
     fn fixture_record(revision: u32) -> String {

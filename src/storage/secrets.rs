@@ -38,7 +38,7 @@ impl RecordObject for Secret {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::path::PathBuf;
+    use crate::test_support::{shared_dir, test_kubeconfig};
     use std::sync::Arc;
 
     use super::*;
@@ -64,28 +64,8 @@ pub(crate) mod tests {
     // Cluster tests: `scripts/test-cluster.sh start DIR`, then
     // `RHELM_TEST_KUBECONFIG=DIR/kubeconfig cargo test --lib storage:: -- --ignored`.
 
-    pub(crate) fn kubeconfig() -> PathBuf {
-        match std::env::var_os("RHELM_TEST_KUBECONFIG") {
-            Some(path) => PathBuf::from(path),
-            None => panic!(
-                "set RHELM_TEST_KUBECONFIG to a kubeconfig: run `scripts/test-cluster.sh start /tmp/c` and use the path it prints"
-            ),
-        }
-    }
-
-    fn shared_dir() -> PathBuf {
-        if let Some(dir) = std::env::var_os("RHELM_SHARED") {
-            return PathBuf::from(dir);
-        }
-        let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
-        if beside.is_dir() {
-            return beside;
-        }
-        PathBuf::from("/work/shared")
-    }
-
     pub(crate) async fn client() -> ::kube::Client {
-        let kubeconfig = ::kube::config::Kubeconfig::read_from(kubeconfig()).unwrap();
+        let kubeconfig = ::kube::config::Kubeconfig::read_from(test_kubeconfig()).unwrap();
         let config = ::kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
             .await
             .unwrap();
@@ -96,7 +76,7 @@ pub(crate) mod tests {
         use tokio::io::AsyncWriteExt;
         let mut child = tokio::process::Command::new("kubectl")
             .arg("--kubeconfig")
-            .arg(kubeconfig())
+            .arg(test_kubeconfig())
             .args(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

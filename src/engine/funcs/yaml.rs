@@ -1264,17 +1264,7 @@ mod tests {
 #[cfg(test)]
 mod conformance_tests {
     use super::*;
-
-    fn shared_dir() -> std::path::PathBuf {
-        if let Ok(dir) = std::env::var("RHELM_SHARED") {
-            return dir.into();
-        }
-        let beside = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-        if beside.join("conformance").exists() {
-            return beside;
-        }
-        "/work/shared".into()
-    }
+    use crate::test_support::shared_dir;
 
     fn subtrees(v: &Value, out: &mut Vec<Value>) {
         match v {
