@@ -229,6 +229,57 @@ impl State<'_, '_> {
         err
     }
 
+    /// Go checks each argument against its parameter type as it evaluates it and reports
+    /// a mismatch at that argument: a constant as `expected string; found 5`, any other
+    /// operand as `wrong type for value; …` at the node Go last visited for it. The piped
+    /// final value is reported at the last explicit argument (or the function name), as
+    /// is an argument the function did not identify.
+    fn argument_error(
+        &self,
+        pos: usize,
+        name: &str,
+        args: &[Arg],
+        index: Option<usize>,
+        e: &FuncError,
+    ) -> ExecError {
+        let explicit = args.get(1..).unwrap_or_default();
+        let node = match index {
+            Some(i) if i < explicit.len() => &explicit[i],
+            Some(_) => match explicit.last() {
+                Some(last) => {
+                    let (at, node) = operand_location(last);
+                    return self.error(at, node, e);
+                }
+                None => return self.error(pos, &name, e),
+            },
+            None => return self.error(pos, &name, e),
+        };
+        let want = e
+            .0
+            .strip_prefix("wrong type for value; expected ")
+            .and_then(|rest| rest.split_once("; got "))
+            .map(|(want, _)| want);
+        if let Some(message) = want.and_then(|want| constant_mismatch(node, want)) {
+            return self.error(node.pos(), node, message);
+        }
+        let (at, node) = operand_location(node);
+        self.error(at, node, e)
+    }
+
+    /// Checks `string` parameters of the engine's own functions (`argv` is their prefix).
+    fn check_strings(&self, pos: usize, name: &str, args: &[Arg], argv: &[Value]) -> Res<()> {
+        for (i, v) in argv.iter().enumerate() {
+            if !matches!(v, Value::String(_)) {
+                let e = FuncError(format!(
+                    "wrong type for value; expected string; got {}",
+                    funcs::go_type(v)
+                ));
+                return Err(self.argument_error(pos, name, args, Some(i), &e));
+            }
+        }
+        Ok(())
+    }
+
     /// `error calling NAME: CAUSE`, keeping the cause's chain.
     fn call_error(&self, cmd: &Command, name: &str, cause: Cause) -> ExecError {
         let mut err = self.error(
@@ -814,6 +865,10 @@ impl State<'_, '_> {
                     _ => {}
                 }
                 let argv = self.eval_args(dot, args, final_value)?;
+                if b == Builtin::Printf {
+                    // `printf(format string, a ...any)`.
+                    self.check_strings(pos, name, args, &argv[..1])?;
+                }
                 call_builtin(b, &argv).map_err(|e| call_error(self, e))
             }
             FuncRef::Pure(f) => {
@@ -822,19 +877,30 @@ impl State<'_, '_> {
                     // Go checks argument counts and types before calling, without the
                     // `error calling` prefix.
                     if funcs::is_argument_error(&e) {
-                        self.error(pos, &ident, &e)
+                        let index = funcs::rejected_argument(&argv, &e);
+                        self.argument_error(pos, name, args, index, &e)
                     } else {
                         call_error(self, e)
                     }
                 })
             }
             FuncRef::Engine(e) => {
-                match e {
-                    EngineFunc::Include | EngineFunc::Tpl | EngineFunc::Required => want(self, 2)?,
-                    EngineFunc::Fail => want(self, 1)?,
-                    EngineFunc::Lookup => want(self, 4)?,
-                }
+                let strings = match e {
+                    EngineFunc::Include | EngineFunc::Tpl | EngineFunc::Required => {
+                        want(self, 2)?;
+                        1
+                    }
+                    EngineFunc::Fail => {
+                        want(self, 1)?;
+                        1
+                    }
+                    EngineFunc::Lookup => {
+                        want(self, 4)?;
+                        4
+                    }
+                };
                 let argv = self.eval_args(dot, args, final_value)?;
+                self.check_strings(pos, name, args, &argv[..strings])?;
                 self.call_engine(e, &argv)
                     .map_err(|cause| self.call_error(cmd, name, cause))
             }
@@ -951,6 +1017,40 @@ fn last_operand(pipe: &Pipe) -> (usize, &dyn fmt::Display) {
     match pipe.cmds.last().and_then(|c| c.args.last()) {
         Some(arg) => (arg.pos(), arg),
         None => (pipe.pos, pipe),
+    }
+}
+
+/// Where Go's executor is after evaluating an operand: inside a parenthesized pipeline,
+/// at its last operand; else at the operand.
+fn operand_location(arg: &Arg) -> (usize, &dyn fmt::Display) {
+    match arg {
+        Arg::Pipe(pipe) => last_operand(pipe),
+        other => (other.pos(), other),
+    }
+}
+
+/// Go's message for a constant operand that does not fit a parameter of type `want`
+/// (`evalArg`: `expected integer; found "x"`, `cannot assign nil to string`), or `None`
+/// for operands Go checks by their value's type.
+fn constant_mismatch(node: &Arg, want: &str) -> Option<String> {
+    let kind = match want {
+        "string" => "string",
+        "bool" => "bool",
+        "int" | "int8" | "int16" | "int32" | "int64" => "integer",
+        "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "uintptr" => "unsigned integer",
+        "float32" | "float64" => "float",
+        "complex64" | "complex128" => "complex",
+        _ => "",
+    };
+    match node {
+        Arg::Nil(_) if !kind.is_empty() => Some(format!("cannot assign nil to {want}")),
+        Arg::Bool(..) | Arg::Number(..) | Arg::String(..) if kind.is_empty() => {
+            Some(format!("can't handle {node} for arg of type {want}"))
+        }
+        Arg::Bool(..) | Arg::Number(..) | Arg::String(..) => {
+            Some(format!("expected {kind}; found {node}"))
+        }
+        _ => None,
     }
 }
 

@@ -395,8 +395,14 @@ impl<'a> Lexer<'a> {
                 return;
             }
             let Some(c) = self.next() else {
+                // Go names where the action started only when that is not the error's line.
                 let line = 1 + self.input[..self.action_start].matches('\n').count();
-                self.error(format!("unclosed action started at {}:{line}", self.name));
+                let error_line = 1 + self.input[..self.start].matches('\n').count();
+                if line == error_line {
+                    self.error("unclosed action".into());
+                } else {
+                    self.error(format!("unclosed action started at {}:{line}", self.name));
+                }
                 return;
             };
             match c {
@@ -730,6 +736,13 @@ mod tests {
             last,
             Some(("unclosed action started at t:2".to_string(), 3))
         );
+    }
+
+    #[test]
+    fn unclosed_action_on_its_own_line_does_not_repeat_the_line() {
+        let items = lex("t", "a\n{{ .x");
+        let last = items.last().map(|i| (i.val.to_string(), i.line));
+        assert_eq!(last, Some(("unclosed action".to_string(), 2)));
     }
 
     #[test]

@@ -303,7 +303,9 @@ fn must_to_pretty_json(a: &[Value]) -> FuncResult {
 }
 
 fn to_raw_json(a: &[Value]) -> FuncResult {
-    to_json_with("toRawJson", a, RAW, false)
+    // Unlike `toJson`, Sprig's `toRawJson` panics on an encoding error, and templates see
+    // the panic as the call's error (checked against Helm 4.3).
+    to_json_with("toRawJson", a, RAW, true)
 }
 
 fn must_to_raw_json(a: &[Value]) -> FuncResult {

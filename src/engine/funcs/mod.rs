@@ -9,6 +9,7 @@
 //! give `wrong number of args for NAME: want N got M`, wrong types
 //! `wrong type for value; expected string; got float64`. Those messages are not
 //! "error calling" errors in Go; [`is_argument_error`] lets the executor tell them apart.
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -90,11 +91,33 @@ pub(crate) fn go_type(v: &Value) -> String {
     }
 }
 
-fn wrong_type(expected: &str, v: &Value) -> FuncError {
-    FuncError(format!(
+thread_local! {
+    /// The argument the last failed parameter check rejected (its address) and the error
+    /// it gave, so that the executor can point at that argument as Go does.
+    static REJECTED: RefCell<Option<(usize, String)>> = const { RefCell::new(None) };
+}
+
+/// Go's parameter type mismatch for argument `v` (remembered for [`rejected_argument`]).
+pub(crate) fn wrong_type(expected: &str, v: &Value) -> FuncError {
+    let err = FuncError(format!(
         "wrong type for value; expected {expected}; got {}",
         go_type(v)
-    ))
+    ));
+    let address = std::ptr::from_ref(v) as usize;
+    REJECTED.with(|r| *r.borrow_mut() = Some((address, err.0.clone())));
+    err
+}
+
+/// Which of `argv` a function's parameter check rejected with `err`, when the check was
+/// made on the argument itself (Go reports the mismatch at that argument's node).
+pub fn rejected_argument(argv: &[Value], err: &FuncError) -> Option<usize> {
+    let (address, text) = REJECTED.with(|r| r.borrow_mut().take())?;
+    if text != err.0 {
+        return None;
+    }
+    let size = std::mem::size_of::<Value>();
+    let offset = address.checked_sub(argv.as_ptr() as usize)?;
+    (offset % size == 0 && offset / size < argv.len()).then_some(offset / size)
 }
 
 /// A `string` parameter.

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::super::value::{Func, FuncError, Value};
 use super::conv::{kind_name, strval, to_int64};
-use super::{FuncResult, args, args_min, go_type, int_arg, str_arg, string_list};
+use super::{FuncResult, args, args_min, int_arg, str_arg, string_list, wrong_type};
 
 /// Registers the list and dict functions.
 pub fn register(m: &mut HashMap<&'static str, Func>) {
@@ -409,10 +409,7 @@ fn map_arg(v: &Value) -> Result<Option<&SharedMap>, FuncError> {
     match v {
         Value::Map(m) => Ok(Some(m)),
         Value::Nil => Ok(None),
-        other => Err(FuncError(format!(
-            "wrong type for value; expected map[string]interface {{}}; got {}",
-            go_type(other)
-        ))),
+        other => Err(wrong_type("map[string]interface {}", other)),
     }
 }
 

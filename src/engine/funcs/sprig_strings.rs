@@ -259,7 +259,9 @@ fn go_repeat(s: &str, count: i64) -> Result<String, FuncError> {
 
 fn repeat(a: &[Value]) -> FuncResult {
     let [n, s] = args::<2>("repeat", a)?;
-    Ok(string_value(go_repeat(str_arg(s)?, int_arg(n)?)?))
+    // Go checks `count int` before `str string`.
+    let count = int_arg(n)?;
+    Ok(string_value(go_repeat(str_arg(s)?, count)?))
 }
 
 fn nospace(a: &[Value]) -> FuncResult {

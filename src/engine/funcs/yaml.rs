@@ -61,6 +61,7 @@ fn to_node(v: &Value, via_json: bool) -> Result<Node, FuncError> {
                 Node::Number(yaml_float(*f))
             }
         }
+        Value::String(s) if via_json => Node::Str(reread_json_string(s)),
         Value::String(s) => Node::Str(s.to_string()),
         Value::Bytes(b) => {
             use base64::Engine;
@@ -76,7 +77,14 @@ fn to_node(v: &Value, via_json: bool) -> Result<Node, FuncError> {
             let map = map.borrow();
             let mut entries: Vec<(String, Node)> = map
                 .iter()
-                .map(|(k, i)| Ok((k.clone(), to_node(i, via_json)?)))
+                .map(|(k, i)| {
+                    let key = if via_json {
+                        reread_json_string(k)
+                    } else {
+                        k.clone()
+                    };
+                    Ok((key, to_node(i, via_json)?))
+                })
                 .collect::<Result<_, FuncError>>()?;
             entries.sort_by(|a, b| {
                 if natural_less(&a.0, &b.0) {
@@ -94,6 +102,43 @@ fn to_node(v: &Value, via_json: bool) -> Result<Node, FuncError> {
             None => Node::Str(o.display()),
         },
     })
+}
+
+/// A string as go-yaml reads it back from `json.Marshal`'s text. JSON escapes every line
+/// break but NEL (U+0085), which go-yaml folds like a line break in a double-quoted
+/// scalar: a run of spaces and NELs becomes one space for a single NEL, else a newline
+/// per NEL after the first.
+fn reread_json_string(s: &str) -> String {
+    if !s.contains('\u{85}') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let mut nels = 0usize;
+    let flush = |out: &mut String, run: &mut String, nels: &mut usize| {
+        match *nels {
+            0 => out.push_str(run),
+            1 => out.push(' '),
+            n => out.extend(std::iter::repeat_n('\n', n - 1)),
+        }
+        run.clear();
+        *nels = 0;
+    };
+    for c in s.chars() {
+        match c {
+            ' ' => run.push(c),
+            '\u{85}' => {
+                run.push(c);
+                nels += 1;
+            }
+            _ => {
+                flush(&mut out, &mut run, &mut nels);
+                out.push(c);
+            }
+        }
+    }
+    flush(&mut out, &mut run, &mut nels);
+    out
 }
 
 /// go-yaml's float text: `strconv.FormatFloat(f, 'g', -1, 64)` with `.inf`/`.nan`.
@@ -467,6 +512,12 @@ fn analyze(value: &str) -> Analysis {
     a
 }
 
+/// go-yaml's `yaml_emitter_check_simple_key` for a string key: one line, at most 128 bytes.
+/// Other keys are written as complex keys (`? KEY` / `: VALUE`).
+fn is_simple_key(key: &str) -> bool {
+    key.len() <= 128 && !key.chars().any(is_break)
+}
+
 /// Picks go-yaml's style for a string scalar (`stringv` plus `select_scalar_style`).
 fn select_style(s: &str, simple_key: bool) -> Style {
     let can_plain = plain_reads_as_string(s);
@@ -595,8 +646,16 @@ impl Emitter {
                 self.increase_indent(false, false);
                 for (k, v) in entries {
                     self.write_indent();
-                    self.emit_string(k, true);
-                    self.write_indicator(":", false, false, false);
+                    if is_simple_key(k) {
+                        self.emit_string(k, true);
+                        self.write_indicator(":", false, false, false);
+                    } else {
+                        // go-yaml's complex key: `? KEY`, then `: VALUE` on its own line.
+                        self.write_indicator("?", true, false, true);
+                        self.emit_string(k, false);
+                        self.write_indent();
+                        self.write_indicator(":", true, false, true);
+                    }
                     self.emit_node(v, true);
                 }
                 self.pop_indent();
@@ -654,7 +713,7 @@ impl Emitter {
     fn write_single(&mut self, s: &str, allow_breaks: bool) {
         self.write_indicator("'", true, false, false);
         let chars: Vec<char> = s.chars().collect();
-        let mut spaces = false;
+        let (mut spaces, mut breaks) = (false, false);
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
                 if allow_breaks
@@ -669,13 +728,24 @@ impl Emitter {
                     self.put(c);
                 }
                 spaces = true;
+            } else if is_break(c) {
+                // Only U+2028/U+2029 get here (other breaks force double quotes): written
+                // as they are, and the next text is indented as a continuation line.
+                self.out.push(c);
+                self.column = 0;
+                self.indention = true;
+                breaks = true;
             } else {
+                if breaks {
+                    self.write_indent();
+                }
                 if c == '\'' {
                     self.put('\'');
                 }
                 self.put(c);
                 self.indention = false;
                 spaces = false;
+                breaks = false;
             }
         }
         self.write_indicator("'", false, false, false);
@@ -686,9 +756,12 @@ impl Emitter {
     fn write_double(&mut self, s: &str, allow_breaks: bool) {
         self.write_indicator("\"", true, false, false);
         let chars: Vec<char> = s.chars().collect();
+        // go-yaml's `is_bom(value, i)` looks at the start of the whole value, not at `i`:
+        // a string that starts with a BOM has every character escaped.
+        let bom = s.starts_with('\u{FEFF}');
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
-            if !is_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\' {
+            if bom || !is_printable(c) || is_break(c) || c == '"' || c == '\\' {
                 self.put('\\');
                 let esc = match c {
                     '\0' => Some('0'),
@@ -824,7 +897,10 @@ fn to_yaml(a: &[Value]) -> FuncResult {
 
 fn must_to_yaml(a: &[Value]) -> FuncResult {
     let [v] = args::<1>("mustToYaml", a)?;
-    Ok(string_value(to_yaml_string(v)?))
+    // sigs.k8s.io/yaml wraps the encoding/json error.
+    let text = to_yaml_string(v)
+        .map_err(|e| FuncError(format!("error marshaling into JSON: {e}")))?;
+    Ok(string_value(text))
 }
 
 fn to_yaml_pretty(a: &[Value]) -> FuncResult {
