@@ -254,11 +254,10 @@ impl State<'_, '_> {
             },
             None => return self.error(pos, &name, e),
         };
-        let want = e
-            .0
-            .strip_prefix("wrong type for value; expected ")
-            .and_then(|rest| rest.split_once("; got "))
-            .map(|(want, _)| want);
+        let want =
+            e.0.strip_prefix("wrong type for value; expected ")
+                .and_then(|rest| rest.split_once("; got "))
+                .map(|(want, _)| want);
         if let Some(message) = want.and_then(|want| constant_mismatch(node, want)) {
             return self.error(node.pos(), node, message);
         }

@@ -898,8 +898,8 @@ fn to_yaml(a: &[Value]) -> FuncResult {
 fn must_to_yaml(a: &[Value]) -> FuncResult {
     let [v] = args::<1>("mustToYaml", a)?;
     // sigs.k8s.io/yaml wraps the encoding/json error.
-    let text = to_yaml_string(v)
-        .map_err(|e| FuncError(format!("error marshaling into JSON: {e}")))?;
+    let text =
+        to_yaml_string(v).map_err(|e| FuncError(format!("error marshaling into JSON: {e}")))?;
     Ok(string_value(text))
 }
 
@@ -1289,6 +1289,103 @@ mod tests {
         assert!(lines[0].len() > 80 && lines[0].len() < 90);
         let unfolded: String = lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
         assert_eq!(unfolded, format!("description: {long}"));
+    }
+
+    /// Each expected text below is what Helm 4.3 printed for `{{ toYaml .Values }}` with the
+    /// same map as values (checked through helm-sdkpy 0.1.32).
+    fn helm_to_yaml_cases() -> Vec<(&'static str, String, &'static str)> {
+        let long = "The quick brown fox jumps over the lazy dog and keeps running far beyond the eighty column limit of the emitter";
+        vec![
+            ("long_spaces", long.to_string(), "long_spaces: The quick brown fox jumps over the lazy dog and keeps running far beyond\n  the eighty column limit of the emitter"),
+            ("colon_long", "this has a colon: in it and is long enough to need folding past the eighty column mark surely yes".to_string(), "colon_long: 'this has a colon: in it and is long enough to need folding past the eighty\n  column mark surely yes'"),
+            ("long_double", "tab\there and is long enough to be folded somewhere past the eighty column limit of the emitter yes".to_string(), "long_double: \"tab\\there and is long enough to be folded somewhere past the eighty\n  column limit of the emitter yes\""),
+            ("longword", "a".repeat(120), "longword: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            ("dbl_spaces", "two  spaces  between  words  that  is  long  enough  to  exceed  eighty  columns  in  total  length".to_string(), "dbl_spaces: two  spaces  between  words  that  is  long  enough  to  exceed  eighty  columns  in  total  length"),
+            ("exact80", format!("{} b c", "a".repeat(79)), "exact80: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n  b c"),
+            ("unicode_long", "日本語のテキスト ".repeat(12), "unicode_long: '日本語のテキスト 日本語のテキスト 日本語のテキスト 日本語のテキスト 日本語のテキスト 日本語のテキスト 日本語のテキスト 日本語のテキスト\n  日本語のテキスト 日本語のテキスト 日本語のテキスト 日本語のテキスト '"),
+            ("multi_long", format!("first line\n{}\nlast", "x ".repeat(60)), "multi_long: \"first line\\nx x x x x x x x x x x x x x x x x x x x x x x x x x x x x\n  x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x \\nlast\""),
+            ("lead_space", "  leading spaces".to_string(), "lead_space: '  leading spaces'"),
+            ("multi_lead_space", "  indented first\nsecond".to_string(), "multi_lead_space: |2-\n    indented first\n  second"),
+            ("emoji", "smile 😀".to_string(), "emoji: \"smile \\U0001F600\""),
+            ("bom_space", "\u{feff}a b\nc".to_string(), "bom_space: \"\\uFEFF\\x61\\x20\\x62\\n\\x63\""),
+            ("bom_mid", "a\u{feff}b".to_string(), "bom_mid: \"a\\uFEFFb\""),
+            ("ls2", "a\u{2028}\u{2028}b".to_string(), "ls2: 'a\u{2028}\u{2028}  b'"),
+            ("nel", "x\u{85}y".to_string(), "nel: x y"),
+            ("k".repeat(130).leak(), "long key".to_string(), "? kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\n: long key"),
+        ]
+    }
+
+    #[test]
+    fn to_yaml_folds_quotes_and_escapes_strings_as_helm_does() {
+        for (key, value, expected) in helm_to_yaml_cases() {
+            assert_eq!(y(&map(&[(key, s(&value))])), expected, "{key:?}");
+        }
+        assert_eq!(
+            y(&map(&[("multi\nline key", Value::Float(1.0))])),
+            "? |-\n  multi\n  line key\n: 1"
+        );
+    }
+
+    #[test]
+    fn to_yaml_quotes_scalars_go_yaml_would_read_as_other_types() {
+        // As Helm 4.3 printed them in a list.
+        let words = [
+            "true",
+            "False",
+            "NO",
+            "Off",
+            "YES",
+            "y",
+            "Y",
+            "n",
+            "~",
+            "NULL",
+            ".Inf",
+            "-.inf",
+            ".nan",
+            "+1",
+            "0b101",
+            "1_000",
+            "0x1F",
+            "1e3",
+            "1:2:3",
+            "2001-12-14",
+            "",
+            "1e",
+            "e3",
+            "1.2.3",
+            "?x",
+            ":x",
+            "-x",
+            ",x",
+            "x,",
+            "x #y",
+            "x# y",
+            "x: ",
+            "x :y",
+            "<<",
+            "-",
+        ];
+        let list = Value::list(words.iter().map(|w| s(w)).collect());
+        assert_eq!(
+            y(&list),
+            "- \"true\"\n- \"False\"\n- \"NO\"\n- \"Off\"\n- \"YES\"\n- \"y\"\n- \"Y\"\n- \"n\"\n- \"~\"\n- \"NULL\"\n- \".Inf\"\n- \"-.inf\"\n- \".nan\"\n- \"+1\"\n- \"0b101\"\n- \"1_000\"\n- \"0x1F\"\n- \"1e3\"\n- \"1:2:3\"\n- \"2001-12-14\"\n- \"\"\n- 1e\n- e3\n- 1.2.3\n- ?x\n- :x\n- -x\n- ',x'\n- x,\n- 'x #y'\n- x# y\n- 'x: '\n- x :y\n- <<\n- '-'"
+        );
+    }
+
+    #[test]
+    fn must_to_yaml_wraps_the_json_error_as_sigs_yaml_does() {
+        let f = must_to_yaml(&[Value::Float(f64::NAN)]).map(|_| ());
+        assert_eq!(
+            f,
+            Err(FuncError(
+                "error marshaling into JSON: json: unsupported value: NaN".into()
+            ))
+        );
+        assert_eq!(
+            to_yaml(&[Value::Float(f64::INFINITY)]).map(|v| v.is_truthy()),
+            Ok(false)
+        );
     }
 
     #[test]
