@@ -401,18 +401,39 @@ fn from_yaml_and_from_json_put_their_error_in_the_result() {
 
 #[test]
 fn a_template_that_renders_invalid_yaml_names_the_template_and_line() {
-    // Helm 4.3: `YAML parse error on c/templates/t.yaml: error converting YAML to JSON:
-    // yaml: line 6: did not find expected ',' or ']'`. rhelm names the template and the
-    // lines, in its YAML parser's words (not yet go-yaml's).
-    let text = template_error(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: [unclosed\n",
-        "",
-    );
-    assert!(
-        text.starts_with("YAML parse error on c/templates/t.yaml: "),
-        "{text}"
-    );
-    assert!(text.contains("line 6"), "{text}");
+    // go-yaml's line rule: parser errors name the 0-based line (here the line before the
+    // end of input), scanner errors the 1-based one; each document is trimmed first.
+    let head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n";
+    for (template, expected) in [
+        (
+            format!("{head}data:\n  a: [unclosed\n"),
+            "line 6: did not find expected ',' or ']'",
+        ),
+        (
+            format!("{head}data:\n  a: b\n   c: d\n"),
+            "line 7: mapping values are not allowed in this context",
+        ),
+        (
+            format!("{head}---\n{head}  bad: [\n"),
+            "line 5: did not find expected node content",
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n".to_string(),
+            "line 4: found character that cannot start any token",
+        ),
+        (
+            format!("\n\n{head}  a: [\n"),
+            "line 5: did not find expected node content",
+        ),
+    ] {
+        assert_eq!(
+            template_error(&template, ""),
+            format!(
+                "YAML parse error on c/templates/t.yaml: error converting YAML to JSON: yaml: {expected}"
+            ),
+            "{template:?}"
+        );
+    }
 }
 
 #[test]
@@ -443,6 +464,11 @@ fn install_reports_template_errors_as_helm_and_stores_nothing() {
             "include",
             "a: {{ include \"nope\" . }}\n",
             "c/templates/t.yaml:1:6\n  executing \"c/templates/t.yaml\" at <include \"nope\" .>:\n    error calling include:\ntemplate: no template \"nope\" associated with template \"gotpl\"",
+        ),
+        (
+            "yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: [unclosed\n",
+            "YAML parse error on c/templates/t.yaml: error converting YAML to JSON: yaml: line 6: did not find expected ',' or ']'",
         ),
         (
             "tpl",

@@ -462,7 +462,7 @@ fn template_rules(linter: &mut Linter, loaded: Result<Chart, String>, options: &
                     linter.add(
                         Severity::Error,
                         file,
-                        format!("unable to parse YAML: error converting YAML to JSON: yaml: line {}: {}", e.line, e.message),
+                        format!("unable to parse YAML: error converting YAML to JSON: {e}"),
                     );
                     return;
                 }

@@ -32,14 +32,71 @@ pub const MAX_DEPTH: usize = 500;
 /// go that deep even on the large parsing stack.
 const MAX_INDENT: usize = 100_000;
 
-/// A YAML document that could not be read, with the 1-based line where it went wrong.
+/// A YAML document that could not be read, and the line go-yaml names for it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("yaml: line {line}: {message}")]
 pub struct YamlError {
-    /// 1-based line in the whole input text.
+    /// The line in the whole input text as go-yaml v2 reports it (for syntax errors its own
+    /// rule, see [`go_yaml_syntax_error`]); 0 when go-yaml names no line.
     pub line: usize,
     /// What went wrong.
     pub message: String,
+}
+
+impl std::fmt::Display for YamlError {
+    /// go-yaml's `yaml: line N: MESSAGE`, or `yaml: MESSAGE` without a line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            0 => write!(f, "yaml: {}", self.message),
+            line => write!(f, "yaml: line {line}: {}", self.message),
+        }
+    }
+}
+
+/// go-yaml v2's report of a syntax error that yaml-rust2 (also a libyaml port) found at
+/// `marker` and described as `info`: libyaml's `problem` text without the "while …"
+/// context, and `parser.fail`'s line rule — the problem's 0-based line, plus one for
+/// scanner errors, and no line at all when that is line 0. Checked against Helm 4.3's
+/// `fromYaml`. `text` is the document, for the name of an unknown alias.
+fn go_yaml_syntax_error(text: &str, info: &str, marker: &Marker) -> (usize, String) {
+    let problem = match info.split_once(", ") {
+        Some((context, rest)) if context.starts_with("while ") => rest,
+        _ => info,
+    };
+    let problem = match problem {
+        "expected ',' or ']'" => "did not find expected ',' or ']'",
+        "duplicate version directive" => "found duplicate %YAML directive",
+        "the handle wasn't declared" => "found undefined tag handle",
+        "found a tab" => "found a tab character that violates indentation",
+        p if p.starts_with("invalid trailing content after") => "did not find expected key",
+        p if p.starts_with("tabs disallowed") || p.starts_with("unexpected character: ") => {
+            "found character that cannot start any token"
+        }
+        "found unknown anchor" => {
+            // go-yaml's decoder names the alias and no line.
+            let name: String = text
+                .chars()
+                .skip(marker.index())
+                .skip_while(|c| *c == '*')
+                .take_while(|c| !c.is_whitespace() && !",[]{}".contains(*c))
+                .collect();
+            return (0, format!("unknown anchor '{name}' referenced"));
+        }
+        other => other,
+    };
+    let parser_error = problem.starts_with("did not find expected ")
+        || matches!(
+            problem,
+            "found duplicate %YAML directive"
+                | "found undefined tag handle"
+                | "found duplicate %TAG directive"
+                | "found incompatible YAML document"
+        );
+    let line = match marker.line().saturating_sub(1) {
+        0 => 0,
+        line if parser_error => line,
+        line => line + 1,
+    };
+    (line, problem.to_string())
 }
 
 /// Parses a values file: every `---`-separated document must be a map (or empty); the maps
@@ -152,9 +209,12 @@ fn parse_document_at(text: &str, first_line: usize) -> Result<Value, YamlError> 
 fn parse_on_this_thread(text: &str, first_line: usize) -> Result<Value, YamlError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, false).map_err(|e| YamlError {
-        line: e.marker().line() + first_line - 1,
-        message: e.info().to_string(),
+    parser.load(&mut builder, false).map_err(|e| {
+        let (line, message) = go_yaml_syntax_error(text, e.info(), e.marker());
+        YamlError {
+            line: if line == 0 { 0 } else { line + first_line - 1 },
+            message,
+        }
     })?;
     if let Some((line, message)) = builder.error {
         return Err(YamlError {
@@ -802,6 +862,58 @@ mod tests {
     }
 
     #[test]
+    fn syntax_errors_read_as_go_yaml_v2_reports_them() {
+        // Each text is what Helm 4.3's `fromYaml` put under "Error" (after
+        // "error converting YAML to JSON: ") for the same input.
+        for (input, expected) in [
+            (
+                "a: b: c",
+                "yaml: mapping values are not allowed in this context",
+            ),
+            (
+                "x: 1\na: b: c",
+                "yaml: line 2: mapping values are not allowed in this context",
+            ),
+            ("a: [", "yaml: line 1: did not find expected node content"),
+            ("a: [b", "yaml: line 1: did not find expected ',' or ']'"),
+            ("{a: 1", "yaml: line 1: did not find expected ',' or '}'"),
+            (
+                "a:\n\tb: 1",
+                "yaml: line 2: found character that cannot start any token",
+            ),
+            ("a: 'unterminated", "yaml: found unexpected end of stream"),
+            (
+                "- a\nb: c",
+                "yaml: line 1: did not find expected '-' indicator",
+            ),
+            (
+                "a:\n  b: 1\n c: 2",
+                "yaml: line 2: did not find expected key",
+            ),
+            ("a: ]", "yaml: did not find expected node content"),
+            (
+                "a: &x\n  b: *x\nc: *y",
+                "yaml: unknown anchor 'y' referenced",
+            ),
+            ("a: @x", "yaml: found character that cannot start any token"),
+            (
+                "%YAML 1.1\n%YAML 1.1\n---\na: 1",
+                "yaml: line 1: found duplicate %YAML directive",
+            ),
+            ("a: \"\\q\"", "yaml: found unknown escape character"),
+            (
+                "x: 1\n\n\nz: {a: 1,,}",
+                "yaml: line 3: did not find expected node content",
+            ),
+            ("a: 'x'y", "yaml: did not find expected key"),
+            ("a: !x!y z", "yaml: found undefined tag handle"),
+        ] {
+            let err = parse_document(input).map(|_| ()).map_err(|e| e.to_string());
+            assert_eq!(err, Err(expected.to_string()), "{input:?}");
+        }
+    }
+
+    #[test]
     fn a_values_document_that_is_a_list_is_rejected() {
         assert!(parse_values("- a\n").is_err());
     }
@@ -864,7 +976,8 @@ mod tests {
             err.message.contains("depth") || err.message.contains("recursion limit"),
             "{err}"
         );
-        assert_eq!(err.line, 1);
+        // An error on the first line names no line, as in go-yaml.
+        assert_eq!(err.line, 0);
     }
 
     proptest::proptest! {
