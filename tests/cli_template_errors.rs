@@ -384,7 +384,7 @@ fn to_yaml_of_an_unserialisable_value_is_empty_and_must_to_yaml_fails() {
 #[test]
 fn from_yaml_and_from_json_put_their_error_in_the_result() {
     let out = rendered(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  list: {{ fromYaml \"- a\" | toJson | quote }}\n  scalar: {{ fromYaml \"hello\" | toJson | quote }}\n  array: {{ fromYamlArray \"a: b\" | toJson | quote }}\n  json: {{ fromJson \"{\" | toJson | quote }}\n  jsonlist: {{ fromJson \"[1]\" | toJson | quote }}\n  jsonarray: {{ fromJsonArray \"{}\" | toJson | quote }}\n  empty: {{ fromYaml \"\" | toJson | quote }}\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  list: {{ fromYaml \"- a\" | toJson | quote }}\n  scalar: {{ fromYaml \"hello\" | toJson | quote }}\n  array: {{ fromYamlArray \"a: b\" | toJson | quote }}\n  json: {{ fromJson \"{\" | toJson | quote }}\n  jsonlist: {{ fromJson \"[1]\" | toJson | quote }}\n  jsonarray: {{ fromJsonArray \"{}\" | toJson | quote }}\n  empty: {{ fromYaml \"\" | toJson | quote }}\n  yamlsyntax: {{ fromYaml \"a: [\" | toJson | quote }}\n  jsonsyntax: {{ fromJson \"{} x\" | toJson | quote }}\n",
     );
     for line in [
         r#"  list: "{\"Error\":\"error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}\"}""#,
@@ -394,6 +394,8 @@ fn from_yaml_and_from_json_put_their_error_in_the_result() {
         r#"  jsonlist: "{\"Error\":\"json: cannot unmarshal array into Go value of type map[string]interface {}\"}""#,
         r#"  jsonarray: "[\"json: cannot unmarshal object into Go value of type []interface {}\"]""#,
         r#"  empty: "{}""#,
+        r#"  yamlsyntax: "{\"Error\":\"error converting YAML to JSON: yaml: line 1: did not find expected node content\"}""#,
+        r#"  jsonsyntax: "{\"Error\":\"invalid character 'x' after top-level value\"}""#,
     ] {
         assert!(out.lines().any(|l| l == line), "missing {line}\n{out}");
     }

@@ -218,7 +218,10 @@ pub fn value_from_json_f64(json: &serde_json::Value) -> Value {
 }
 
 /// A Go-like message for a JSON syntax error.
-fn json_error(e: &serde_json::Error) -> String {
+fn json_error(text: &str, e: &serde_json::Error) -> String {
+    if let Some(syntax) = go_json_syntax_error(text) {
+        return syntax;
+    }
     if e.is_eof() {
         "unexpected end of JSON input".to_string()
     } else {
@@ -227,6 +230,219 @@ fn json_error(e: &serde_json::Error) -> String {
             e.line(),
             e.column()
         )
+    }
+}
+
+/// Go's `quoteChar`: a character of the input in single quotes, as `strconv.Quote`
+/// writes it.
+fn go_quote_char(c: char) -> String {
+    match c {
+        '\'' => "'\\''".to_string(),
+        '"' => "'\"'".to_string(),
+        _ => {
+            let quoted = super::super::lex::go_quote(&c.to_string());
+            format!("'{}'", &quoted[1..quoted.len() - 1])
+        }
+    }
+}
+
+/// encoding/json's syntax check, which runs before decoding, with the texts Helm 4.3's
+/// Go prints: the message for the first character that cannot continue the text, or for
+/// its premature end; `None` if the text is valid JSON.
+fn go_json_syntax_error(text: &str) -> Option<String> {
+    let mut scan = JsonScan {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    let result = scan.value().and_then(|()| {
+        scan.skip_space();
+        match scan.peek() {
+            None => Ok(()),
+            Some(_) => Err(scan.fail_here("after top-level value")),
+        }
+    });
+    match result {
+        Ok(()) => None,
+        Err(None) => Some("unexpected end of JSON input".to_string()),
+        Err(Some(message)) => Some(message),
+    }
+}
+
+/// A JSON syntax failure: Go's message, or `None` for the end of the input.
+type ScanFailure = Option<String>;
+
+struct JsonScan<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+    pos: usize,
+}
+
+impl JsonScan<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Result<u8, ScanFailure> {
+        let b = self.peek().ok_or(None)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn skip_space(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    /// `invalid character C CONTEXT` for the character at the current position.
+    fn fail_here(&self, context: &str) -> ScanFailure {
+        let c = self
+            .text
+            .get(self.pos..)
+            .and_then(|rest| rest.chars().next())
+            .unwrap_or(char::REPLACEMENT_CHARACTER);
+        Some(format!("invalid character {} {context}", go_quote_char(c)))
+    }
+
+    /// [`Self::fail_here`] for the byte just read.
+    fn fail_last<T>(&mut self, context: &str) -> Result<T, ScanFailure> {
+        self.pos -= 1;
+        Err(self.fail_here(context))
+    }
+
+    fn value(&mut self) -> Result<(), ScanFailure> {
+        self.skip_space();
+        match self.next()? {
+            b'{' => self.object(),
+            b'[' => self.array(),
+            b'"' => self.string(),
+            b'-' => match self.next()? {
+                b'0'..=b'9' => self.number(),
+                _ => self.fail_last("in numeric literal"),
+            },
+            b'0'..=b'9' => self.number(),
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            _ => self.fail_last("looking for beginning of value"),
+        }
+    }
+
+    fn object(&mut self) -> Result<(), ScanFailure> {
+        self.skip_space();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            match self.next()? {
+                b'"' => self.string()?,
+                _ => return self.fail_last("looking for beginning of object key string"),
+            }
+            self.skip_space();
+            if self.next()? != b':' {
+                return self.fail_last("after object key");
+            }
+            self.value()?;
+            self.skip_space();
+            match self.next()? {
+                b',' => self.skip_space(),
+                b'}' => return Ok(()),
+                _ => return self.fail_last("after object key:value pair"),
+            }
+        }
+    }
+
+    fn array(&mut self) -> Result<(), ScanFailure> {
+        self.skip_space();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.value()?;
+            self.skip_space();
+            match self.next()? {
+                b',' => {}
+                b']' => return Ok(()),
+                _ => return self.fail_last("after array element"),
+            }
+        }
+    }
+
+    fn string(&mut self) -> Result<(), ScanFailure> {
+        loop {
+            let start = self.pos;
+            match self.next()? {
+                b'"' => return Ok(()),
+                b'\\' => {
+                    let valid = match self.next()? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => true,
+                        b'u' => {
+                            let mut hex = true;
+                            for _ in 0..4 {
+                                hex &= self.next()?.is_ascii_hexdigit();
+                            }
+                            hex
+                        }
+                        _ => false,
+                    };
+                    if !valid {
+                        let sequence = self.text.get(start..self.pos).unwrap_or_default();
+                        return Err(Some(format!(
+                            "invalid escape sequence `{sequence}` in string"
+                        )));
+                    }
+                }
+                b if b < 0x20 => return self.fail_last("in string"),
+                _ => {}
+            }
+        }
+    }
+
+    fn digits(&mut self) {
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+    }
+
+    /// The rest of a number whose first digit has been read; the byte after it is the
+    /// caller's to check.
+    fn number(&mut self) -> Result<(), ScanFailure> {
+        if self.bytes.get(self.pos - 1) != Some(&b'0') {
+            self.digits();
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if !self.next()?.is_ascii_digit() {
+                return self.fail_last("in numeric literal");
+            }
+            self.digits();
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            let mut b = self.next()?;
+            if b == b'+' || b == b'-' {
+                b = self.next()?;
+            }
+            if !b.is_ascii_digit() {
+                return self.fail_last("in numeric literal");
+            }
+            self.digits();
+        }
+        Ok(())
+    }
+
+    /// `true`, `false` or `null`, whose first byte has been read.
+    fn literal(&mut self, word: &str) -> Result<(), ScanFailure> {
+        for expected in word.chars().skip(1) {
+            if self.next()? != expected as u8 {
+                let context = format!("in literal {word} (expecting {})", go_quote_char(expected));
+                return self.fail_last(&context);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -243,7 +459,7 @@ fn go_json_type(v: &serde_json::Value) -> &'static str {
 
 /// Go's `json.Unmarshal(text, &map[string]interface{})`.
 pub fn decode_json_map(text: &str) -> Result<Value, String> {
-    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(text, &e))?;
     match &parsed {
         serde_json::Value::Object(_) => Ok(value_from_json_f64(&parsed)),
         serde_json::Value::Null => Ok(Value::empty_map()),
@@ -256,7 +472,7 @@ pub fn decode_json_map(text: &str) -> Result<Value, String> {
 
 /// Go's `json.Unmarshal(text, &[]interface{})`.
 pub fn decode_json_list(text: &str) -> Result<Value, String> {
-    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(text, &e))?;
     match &parsed {
         serde_json::Value::Array(_) => Ok(value_from_json_f64(&parsed)),
         serde_json::Value::Null => Ok(Value::list(Vec::new())),
@@ -330,7 +546,7 @@ fn must_from_json(a: &[Value]) -> FuncResult {
     let [s] = args::<1>("mustFromJson", a)?;
     let text = str_arg(s)?;
     let parsed: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| FuncError(json_error(&e)))?;
+        serde_json::from_str(text).map_err(|e| FuncError(json_error(text, &e)))?;
     Ok(value_from_json_f64(&parsed))
 }
 
@@ -345,6 +561,64 @@ fn from_json_array(a: &[Value]) -> FuncResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn syntax_errors_read_as_helms_encoding_json_reports_them() {
+        // Each text is what Helm 4.3's `fromJson` put under "Error" for the same input.
+        for (input, expected) in [
+            ("{", "unexpected end of JSON input"),
+            ("", "unexpected end of JSON input"),
+            ("1.", "unexpected end of JSON input"),
+            ("{} x", "invalid character 'x' after top-level value"),
+            ("01", "invalid character '1' after top-level value"),
+            (
+                "{\"a\": tru}",
+                "invalid character '}' in literal true (expecting 'e')",
+            ),
+            (
+                "nulx",
+                "invalid character 'x' in literal null (expecting 'l')",
+            ),
+            (
+                "[1,]",
+                "invalid character ']' looking for beginning of value",
+            ),
+            (
+                "'x'",
+                "invalid character '\\'' looking for beginning of value",
+            ),
+            (
+                "{\"é\": ü}",
+                "invalid character 'ü' looking for beginning of value",
+            ),
+            ("{\"a\" 1}", "invalid character '1' after object key"),
+            (
+                "{\"a\":1,}",
+                "invalid character '}' looking for beginning of object key string",
+            ),
+            (
+                "{\"a\":1 \"b\"}",
+                "invalid character '\"' after object key:value pair",
+            ),
+            ("[1 2]", "invalid character '2' after array element"),
+            ("\"a\\qb\"", "invalid escape sequence `\\q` in string"),
+            ("\"\\u12g4\"", "invalid escape sequence `\\u12g4` in string"),
+            ("\"a\tb\"", "invalid character '\\t' in string"),
+            ("-x", "invalid character 'x' in numeric literal"),
+            ("1.e5", "invalid character 'e' in numeric literal"),
+            ("1ex", "invalid character 'x' in numeric literal"),
+        ] {
+            assert_eq!(
+                decode_json_map(input).map(|_| ()),
+                Err(expected.to_string()),
+                "{input:?}"
+            );
+        }
+        assert_eq!(
+            go_json_syntax_error("{\"a\": [1, 2.5e-3, \"\\u00e9\"]}"),
+            None
+        );
+    }
 
     fn map(pairs: &[(&str, Value)]) -> Value {
         let m = Value::empty_map();
