@@ -1327,6 +1327,28 @@ mod tests {
     }
 
     #[test]
+    fn to_yaml_picks_literal_blocks_or_double_quotes_for_multiline_strings_as_helm_does() {
+        // As Helm 4.3 printed them.
+        for (value, expected) in [
+            ("a\n b", "v: |-\n  a\n   b"),
+            ("a \nb", "v: \"a \\nb\""),
+            ("\n", "v: |2+\n"),
+            (" a\nb", "v: |2-\n   a\n  b"),
+            ("a\n ", "v: \"a\\n \""),
+            ("a\r\nb", "v: \"a\\r\\nb\""),
+            ("x\n\ty", "v: \"x\\n\\ty\""),
+            ("- a\n- b", "v: |-\n  - a\n  - b"),
+            ("---\na", "v: |-\n  ---\n  a"),
+            ("---", "v: '---'"),
+            ("tail\n\n", "v: |+\n  tail\n"),
+            ("a\u{85}b\nc", "v: |-\n  a b\n  c"),
+            ("a\u{2028}b\nc", "v: |-\n  a\u{2028}  b\n  c"),
+        ] {
+            assert_eq!(y(&map(&[("v", s(value))])), expected, "{value:?}");
+        }
+    }
+
+    #[test]
     fn to_yaml_quotes_scalars_go_yaml_would_read_as_other_types() {
         // As Helm 4.3 printed them in a list.
         let words = [
