@@ -699,6 +699,57 @@ mod tests {
     }
 
     #[test]
+    fn argument_type_errors_point_at_the_argument() {
+        // As real Helm 4.3 reports them.
+        let at = |loc: &str, node: &str, message: &str| {
+            format!(
+                "app/templates/a.yaml:{loc}\n  executing \"app/templates/a.yaml\" at <{node}>:\n    {message}"
+            )
+        };
+        for (template, expected) in [
+            (
+                "{{ trunc 5 5 }}",
+                at("1:11", "5", "expected string; found 5"),
+            ),
+            (
+                "{{ upper nil }}",
+                at("1:9", "nil", "cannot assign nil to string"),
+            ),
+            (
+                "{{ pick \"x\" \"y\" }}",
+                at(
+                    "1:8",
+                    "\"x\"",
+                    "can't handle \"x\" for arg of type map[string]interface {}",
+                ),
+            ),
+            (
+                "{{ upper (list 1) }}",
+                at(
+                    "1:15",
+                    "1",
+                    "wrong type for value; expected string; got []interface {}",
+                ),
+            ),
+            ("{{ tpl 5 . }}", at("1:7", "5", "expected string; found 5")),
+            (
+                "{{ 1 | upper }}",
+                at(
+                    "1:7",
+                    "upper",
+                    "wrong type for value; expected string; got int",
+                ),
+            ),
+        ] {
+            assert_eq!(
+                render_err(&[("templates/a.yaml", template)]),
+                expected,
+                "{template}"
+            );
+        }
+    }
+
+    #[test]
     fn unclosed_action_names_where_it_started() {
         assert_eq!(
             render_err(&[("templates/a.yaml", "a\n{{ .x \n")]),

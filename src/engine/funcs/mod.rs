@@ -214,6 +214,23 @@ mod tests {
     }
 
     #[test]
+    fn the_rejected_argument_is_found_by_its_position() {
+        let trunc = builtin_functions()["trunc"];
+        let argv = [Value::Int(5), Value::Int(5)];
+        let Err(e) = trunc(&argv) else {
+            panic!("trunc accepted an int string")
+        };
+        assert_eq!(rejected_argument(&argv, &e), Some(1));
+        // Taken once; an error from elsewhere names no argument.
+        assert_eq!(rejected_argument(&argv, &e), None);
+        let other = [Value::Int(5), Value::Int(5)];
+        let Err(e) = trunc(&argv) else {
+            panic!("trunc accepted an int string")
+        };
+        assert_eq!(rejected_argument(&other, &e), None);
+    }
+
+    #[test]
     fn argument_errors_are_recognised() {
         let m = builtin_functions();
         let upper = m["upper"];
