@@ -209,6 +209,19 @@ fn a_constant_of_the_wrong_type_is_reported_at_the_constant() {
             "5",
             "expected string; found 5",
         ),
+        // Methods of Helm's objects too.
+        (
+            "a: {{ .Files.Get 5 }}\n",
+            "1:17",
+            "5",
+            "expected string; found 5",
+        ),
+        (
+            "a: {{ .Capabilities.APIVersions.Has 5 }}\n",
+            "1:36",
+            "5",
+            "expected string; found 5",
+        ),
     ] {
         assert_eq!(
             template_error(template, ""),
@@ -248,6 +261,12 @@ fn a_value_of_the_wrong_type_is_reported_at_its_operand() {
             "1:17",
             ".Values.m",
             "string; got map[string]interface {}",
+        ),
+        (
+            "a: {{ .Files.Get .Values.num }}\n",
+            "1:24",
+            ".Values.num",
+            "string; got float64",
         ),
         // A piped value is checked last, where Go's executor still is: the function.
         ("a: {{ 1 | upper }}\n", "1:10", "upper", "string; got int"),

@@ -220,9 +220,18 @@ impl State<'_, '_> {
     }
 
     /// A method's failure: argument checks read as Go's own, others as `error calling`.
-    fn method_error(&self, pos: usize, node: &Arg, name: &str, e: FuncError) -> ExecError {
+    fn method_error(
+        &self,
+        pos: usize,
+        node: &Arg,
+        name: &str,
+        call: (&[Arg], &[Value]),
+        e: FuncError,
+    ) -> ExecError {
         if funcs::is_argument_error(&e) {
-            return self.error(pos, node, &e);
+            let (args, argv) = call;
+            let index = funcs::rejected_argument(argv, &e);
+            return self.argument_error((pos, node), args, index, &e);
         }
         let mut err = self.error(pos, node, format!("error calling {name}: {e}"));
         err.chain.push(e.0);
@@ -234,10 +243,11 @@ impl State<'_, '_> {
     /// operand as `wrong type for value; …` at the node Go last visited for it. The piped
     /// final value is reported at the last explicit argument (or the function name), as
     /// is an argument the function did not identify.
+    /// `callee` is the function's (or method's) node; `args` the command's operands, the
+    /// callee first.
     fn argument_error(
         &self,
-        pos: usize,
-        name: &str,
+        callee: (usize, &dyn fmt::Display),
         args: &[Arg],
         index: Option<usize>,
         e: &FuncError,
@@ -250,9 +260,9 @@ impl State<'_, '_> {
                     let (at, node) = operand_location(last);
                     return self.error(at, node, e);
                 }
-                None => return self.error(pos, &name, e),
+                None => return self.error(callee.0, callee.1, e),
             },
-            None => return self.error(pos, &name, e),
+            None => return self.error(callee.0, callee.1, e),
         };
         let want =
             e.0.strip_prefix("wrong type for value; expected ")
@@ -273,7 +283,7 @@ impl State<'_, '_> {
                     "wrong type for value; expected string; got {}",
                     funcs::go_type(v)
                 ));
-                return Err(self.argument_error(pos, name, args, Some(i), &e));
+                return Err(self.argument_error((pos, &name), args, Some(i), &e));
             }
         }
         Ok(())
@@ -731,7 +741,7 @@ impl State<'_, '_> {
                     }
                     return match object.call(name, &argv) {
                         Some(Ok(v)) => Ok((v, false)),
-                        Some(Err(e)) => Err(self.method_error(pos, node, name, e)),
+                        Some(Err(e)) => Err(self.method_error(pos, node, name, (args, &argv), e)),
                         None if object.field(name).is_some() => Err(self.error(
                             pos,
                             node,
@@ -745,7 +755,7 @@ impl State<'_, '_> {
                 }
                 match object.call(name, &[]) {
                     Some(Ok(v)) => Ok((v, false)),
-                    Some(Err(e)) => Err(self.method_error(pos, node, name, e)),
+                    Some(Err(e)) => Err(self.method_error(pos, node, name, (&[], &[]), e)),
                     None => Err(self.cant_evaluate(pos, node, name, &receiver, iface)),
                 }
             }
@@ -877,7 +887,7 @@ impl State<'_, '_> {
                     // `error calling` prefix.
                     if funcs::is_argument_error(&e) {
                         let index = funcs::rejected_argument(&argv, &e);
-                        self.argument_error(pos, name, args, index, &e)
+                        self.argument_error((pos, &name), args, index, &e)
                     } else {
                         call_error(self, e)
                     }

@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use crate::chart::{ChartFile, Dependency, Maintainer, Metadata};
 
+use super::funcs::wrong_type;
 use super::value::{Func, FuncError, Object, Value};
 
 /// A Go struct: named fields, computed once, plus how `%v` prints it.
@@ -153,10 +154,7 @@ impl Object for VersionSet {
         }
         Some(match args {
             [Value::String(s)] => Ok(Value::Bool(self.versions.iter().any(|v| **v == **s))),
-            [other] => Err(FuncError(format!(
-                "wrong type for value; expected string; got {}",
-                other.type_name()
-            ))),
+            [other] => Err(wrong_type("string", other)),
             _ => Err(FuncError(format!(
                 "wrong number of args for Has: want 1 got {}",
                 args.len()
@@ -320,10 +318,7 @@ impl Object for Files {
         let want_string = |args: &[Value]| -> Result<String, FuncError> {
             match args {
                 [Value::String(s)] => Ok(s.to_string()),
-                [other] => Err(FuncError(format!(
-                    "wrong type for value; expected string; got {}",
-                    other.type_name()
-                ))),
+                [other] => Err(wrong_type("string", other)),
                 _ => Err(FuncError(format!(
                     "wrong number of args for {name}: want 1 got {}",
                     args.len()

@@ -733,6 +733,10 @@ mod tests {
             ),
             ("{{ tpl 5 . }}", at("1:7", "5", "expected string; found 5")),
             (
+                "{{ .Files.Get 5 }}",
+                at("1:14", "5", "expected string; found 5"),
+            ),
+            (
                 "{{ 1 | upper }}",
                 at(
                     "1:7",
