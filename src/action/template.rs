@@ -165,7 +165,14 @@ pub fn render_template(chart: &Chart, options: &TemplateOptions) -> Result<Templ
     )?;
     let mut output = TemplateOutput::default();
     if options.include_crds {
-        output.manifest = crd_files(&rendered.chart);
+        // As Helm's `CRDObjects`: full path, text exactly as on disk.
+        output.manifest = (rendered.chart.crd_objects().into_iter())
+            .map(|crd| Block {
+                path: crd.path,
+                content: String::from_utf8_lossy(crd.data).into_owned(),
+                crd: true,
+            })
+            .collect();
     }
     output
         .manifest
@@ -294,30 +301,4 @@ fn normalize_kube_version(text: &str) -> Result<String, Error> {
         )));
     }
     Ok(format!("v{trimmed}"))
-}
-
-/// CRD files of the chart and its subcharts (`crds/*.yaml|yml|json`), as Helm's
-/// `CRDObjects`: framed with their full path and their text exactly as on disk.
-fn crd_files(chart: &Chart) -> Vec<Block> {
-    let mut out = Vec::new();
-    collect_crds(chart, &chart.metadata.name, &mut out);
-    out
-}
-
-fn collect_crds(chart: &Chart, prefix: &str, out: &mut Vec<Block>) {
-    for file in &chart.files {
-        let manifest = [".yaml", ".yml", ".json"]
-            .iter()
-            .any(|ext| file.name.ends_with(ext));
-        if file.name.starts_with("crds/") && manifest {
-            out.push(Block {
-                path: format!("{prefix}/{}", file.name),
-                content: String::from_utf8_lossy(&file.data).into_owned(),
-                crd: true,
-            });
-        }
-    }
-    for sub in &chart.dependencies {
-        collect_crds(sub, &format!("{prefix}/charts/{}", sub.metadata.name), out);
-    }
 }
