@@ -13,7 +13,7 @@ use chrono::{
 };
 
 use super::super::value::{Func, FuncError, IntType, Object, Value};
-use super::{FuncResult, args, args_min, go_type, str_arg, string_value};
+use super::{FuncResult, args, args_min, go_type, int_arg, str_arg, string_value};
 
 /// Registers the date functions.
 pub fn register(m: &mut HashMap<&'static str, Func>) {
@@ -134,13 +134,33 @@ impl Object for GoTime {
                 "wrong type for value; expected string; got {}",
                 go_type(other)
             ))),
-            ("Add", [Value::Int(ns) | Value::TypedInt(_, ns)]) => {
+            ("Add", [arg]) => {
+                // `Add(d time.Duration)`: a literal converts, a duration passes, and any
+                // other typed value (an `int64` from Sprig's math) is refused, as in Go.
+                let ns = match arg {
+                    Value::Int(ns) => *ns,
+                    Value::Object(o) if o.type_name() == "time.Duration" => o
+                        .field("Nanoseconds")
+                        .and_then(|n| n.as_integer())
+                        .unwrap_or(0),
+                    other => {
+                        return Some(Err(FuncError(format!(
+                            "wrong type for value; expected time.Duration; got {}",
+                            go_type(other)
+                        ))));
+                    }
+                };
                 Ok(Value::Object(Rc::new(GoTime {
-                    at: self.at + chrono::Duration::nanoseconds(*ns),
+                    at: self.at + chrono::Duration::nanoseconds(ns),
                     zone: self.zone.clone(),
                 })))
             }
-            ("AddDate", [Value::Int(y), Value::Int(mo), Value::Int(d)]) => {
+            ("AddDate", [y, mo, d]) => {
+                // `AddDate(years, months, days int)`: an `int64` is refused, as in Go.
+                let (y, mo, d) = match (int_arg(y), int_arg(mo), int_arg(d)) {
+                    (Ok(y), Ok(mo), Ok(d)) => (y, mo, d),
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Some(Err(e)),
+                };
                 let months =
                     i64::from(self.at.year()) * 12 + i64::from(self.at.month0()) + y * 12 + mo;
                 let (ny, nm) = (
@@ -1147,5 +1167,47 @@ mod tests {
         assert_eq!(year(Value::Int(0)), "1970");
         assert_eq!(year(Value::int64(0)), "1970");
         assert_ne!(year(Value::uint8(0)), "1970");
+    }
+
+    #[test]
+    fn time_methods_check_their_go_parameter_types() {
+        let t = fixed("2024-03-05T07:08:09Z");
+        let day = |v: &Value| match v {
+            Value::Object(o) => o.field("Day"),
+            _ => None,
+        };
+        let next = t.call("AddDate", &[Value::Int(0), Value::Int(0), Value::Int(1)]);
+        assert!(matches!(
+            next.as_ref().map(|r| r.as_ref().map(day)),
+            Some(Ok(Some(Value::Int(6))))
+        ));
+        let refused = t.call("AddDate", &[Value::Int(0), Value::Int(0), Value::int64(1)]);
+        assert_eq!(
+            refused.map(|r| r.map(|_| ())),
+            Some(Err(FuncError(
+                "wrong type for value; expected int; got int64".into()
+            )))
+        );
+        let hour = duration_value(3_600_000_000_000);
+        let later = t
+            .call("Add", &[hour])
+            .and_then(Result::ok)
+            .map(|v| v.type_name());
+        assert_eq!(later.as_deref(), Some("time.Time"));
+        let refused = t.call("Add", &[Value::int64(1)]);
+        assert_eq!(
+            refused.map(|r| r.map(|_| ())),
+            Some(Err(FuncError(
+                "wrong type for value; expected time.Duration; got int64".into()
+            )))
+        );
+        let since = t.call(
+            "Sub",
+            &[Value::Object(Rc::new(fixed("2024-03-05T07:08:08Z")))],
+        );
+        let shown = since
+            .and_then(Result::ok)
+            .map(|v| super::super::super::gofmt::format_value(&v));
+        assert_eq!(shown.as_deref(), Some("1s"));
     }
 }
