@@ -799,6 +799,11 @@ impl State<'_, '_> {
                 }
                 Ok(last)
             }
+            FuncRef::Builtin(Builtin::Call) if args.len() > 1 => {
+                // Go names `call`'s callee by the source text of its first argument.
+                let argv = self.eval_args(dot, args, final_value)?;
+                go_call(&args[1].to_string(), &argv).map_err(|e| call_error(self, e))
+            }
             FuncRef::Builtin(b) => {
                 match b {
                     Builtin::Not
@@ -821,12 +826,7 @@ impl State<'_, '_> {
                     _ => {}
                 }
                 let argv = self.eval_args(dot, args, final_value)?;
-                let result = match args.get(1) {
-                    // Go names `call`'s callee by the source text of its argument.
-                    Some(callee) if b == Builtin::Call => go_call(&callee.to_string(), &argv),
-                    _ => call_builtin(b, &argv),
-                };
-                result.map_err(|e| call_error(self, e))
+                call_builtin(b, &argv).map_err(|e| call_error(self, e))
             }
             FuncRef::Pure(f) => {
                 let argv = self.eval_args(dot, args, final_value)?;
