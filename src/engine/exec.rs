@@ -888,6 +888,7 @@ impl State<'_, '_> {
                         .lookup(&s[0], &s[1], &s[2], &s[3])
                         .map(|json| match json {
                             serde_json::Value::Null => Value::empty_map(),
+                            // Like Kubernetes' unstructured objects: integers are int64.
                             other => Value::from_json(&other),
                         })
                         .map_err(|e| FuncError(e).into()),
