@@ -137,7 +137,6 @@ fn set_string_gives_string_and_files_give_float64() {
 }
 
 #[test]
-#[ignore = "known gap: the engine has one integer type (Go's int); Helm's --set integers are int64"]
 fn set_gives_int64() {
     let chart = kinds_chart();
     let path = chart.path().to_str().expect("utf-8 path");
@@ -147,6 +146,50 @@ fn set_gives_int64() {
             .stdout
             .contains("  kind: \"int64\"\n  value: \"12\"\n"),
         "\n{from_set}"
+    );
+}
+
+fn int_typing_chart() -> tempfile::TempDir {
+    write_chart(&[
+        ("Chart.yaml", "apiVersion: v2\nname: ints\nversion: 0.1.0\n"),
+        ("values.yaml", "count: 3\n"),
+        (
+            "templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ints\ndata:\n  types: {{ printf \"%T %T %T %T\" .Values.count (add .Values.count 1) (len \"ab\") (int .Values.count) | quote }}\n  same: {{ eq (add .Values.count 0) (int64 3) | quote }}\n  short: {{ trunc (int .Values.count) \"abcdef\" | quote }}\n{{- if .Values.strict }}\n  strict: {{ trunc .Values.count \"abcdef\" | quote }}\n{{- end }}\n",
+        ),
+    ])
+}
+
+#[test]
+fn set_integers_keep_gos_int64_through_functions() {
+    let chart = int_typing_chart();
+    let path = chart.path().to_str().expect("utf-8 path");
+    let from_set = rhelm_offline(&["template", "k", path, "--set", "count=3"]).ok();
+    assert!(
+        from_set
+            .stdout
+            .contains("  types: \"int64 int64 int int\"\n  same: \"true\"\n  short: \"abc\"\n"),
+        "\n{from_set}"
+    );
+    let from_file = rhelm_offline(&["template", "k", path]).ok();
+    assert!(
+        from_file
+            .stdout
+            .contains("  types: \"float64 int64 int int\"\n"),
+        "\n{from_file}"
+    );
+}
+
+#[test]
+fn set_integers_are_refused_by_int_parameters_as_helm_refuses_them() {
+    let chart = int_typing_chart();
+    let path = chart.path().to_str().expect("utf-8 path");
+    // Sprig's `trunc` takes a Go `int`; Helm 4.3 rejects an int64 from --set.
+    let out = rhelm_offline(&["template", "k", path, "--set", "count=3,strict=true"]).fails();
+    assert!(
+        out.stderr
+            .contains("wrong type for value; expected int; got int64"),
+        "\n{out}"
     );
 }
 
