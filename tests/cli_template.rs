@@ -137,7 +137,6 @@ fn set_string_gives_string_and_files_give_float64() {
 }
 
 #[test]
-#[ignore = "known gap: the engine has one integer type (Go's int); Helm's --set integers are int64"]
 fn set_gives_int64() {
     let chart = kinds_chart();
     let path = chart.path().to_str().expect("utf-8 path");
@@ -147,6 +146,50 @@ fn set_gives_int64() {
             .stdout
             .contains("  kind: \"int64\"\n  value: \"12\"\n"),
         "\n{from_set}"
+    );
+}
+
+fn int_typing_chart() -> tempfile::TempDir {
+    write_chart(&[
+        ("Chart.yaml", "apiVersion: v2\nname: ints\nversion: 0.1.0\n"),
+        ("values.yaml", "count: 3\n"),
+        (
+            "templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ints\ndata:\n  types: {{ printf \"%T %T %T %T\" .Values.count (add .Values.count 1) (len \"ab\") (int .Values.count) | quote }}\n  same: {{ eq (add .Values.count 0) (int64 3) | quote }}\n  short: {{ trunc (int .Values.count) \"abcdef\" | quote }}\n{{- if .Values.strict }}\n  strict: {{ trunc .Values.count \"abcdef\" | quote }}\n{{- end }}\n",
+        ),
+    ])
+}
+
+#[test]
+fn set_integers_keep_gos_int64_through_functions() {
+    let chart = int_typing_chart();
+    let path = chart.path().to_str().expect("utf-8 path");
+    let from_set = rhelm_offline(&["template", "k", path, "--set", "count=3"]).ok();
+    assert!(
+        from_set
+            .stdout
+            .contains("  types: \"int64 int64 int int\"\n  same: \"true\"\n  short: \"abc\"\n"),
+        "\n{from_set}"
+    );
+    let from_file = rhelm_offline(&["template", "k", path]).ok();
+    assert!(
+        from_file
+            .stdout
+            .contains("  types: \"float64 int64 int int\"\n"),
+        "\n{from_file}"
+    );
+}
+
+#[test]
+fn set_integers_are_refused_by_int_parameters_as_helm_refuses_them() {
+    let chart = int_typing_chart();
+    let path = chart.path().to_str().expect("utf-8 path");
+    // Sprig's `trunc` takes a Go `int`; Helm 4.3 rejects an int64 from --set.
+    let out = rhelm_offline(&["template", "k", path, "--set", "count=3,strict=true"]).fails();
+    assert!(
+        out.stderr
+            .contains("wrong type for value; expected int; got int64"),
+        "\n{out}"
     );
 }
 
@@ -223,4 +266,173 @@ fn the_guestbook_goldens_were_rendered_from_this_very_chart() {
         golden("guestbook/chart.sha256"),
         "charts/guestbook changed since real Helm rendered tests/golden/guestbook: regenerate them"
     );
+}
+
+const THING_CRD: &str = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.example.com\n";
+
+/// A chart with a two-document template, a hook, a CRD (and a non-manifest file beside it)
+/// and a subchart: every kind of block `helm template` frames.
+fn blocks_chart() -> tempfile::TempDir {
+    write_chart(&[
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: multi\nversion: 0.1.0\n",
+        ),
+        (
+            "templates/a.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n",
+        ),
+        (
+            "templates/hook.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: h\n  annotations:\n    helm.sh/hook: pre-install\n",
+        ),
+        ("crds/crd.yaml", THING_CRD),
+        ("crds/README.md", "not a manifest\n"),
+        (
+            "charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
+        (
+            "charts/sub/templates/s.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub\n",
+        ),
+    ])
+}
+
+/// `(source path, trimmed text)` of each `---\n# Source: ` block of `text`, in order.
+fn source_blocks(text: &str) -> Vec<(String, String)> {
+    text.split("---\n# Source: ")
+        .skip(1)
+        .map(|block| {
+            let (path, body) = block.split_once('\n').unwrap_or((block, ""));
+            (path.to_string(), body.trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn show_only_selects_templates_by_chart_relative_path_or_glob() {
+    let chart = blocks_chart();
+    let chart = chart.path().to_str().unwrap();
+    let show = |pattern: &str| rhelm_offline(&["template", "r", chart, "-s", pattern]);
+
+    let hook = show("templates/hook.yaml").ok();
+    assert_eq!(
+        hook.stdout,
+        "---\n# Source: multi/templates/hook.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: h\n  annotations:\n    helm.sh/hook: pre-install\n",
+        "{hook}"
+    );
+    let both = show("templates/a.yaml").ok();
+    let kinds: Vec<_> = source_blocks(&both.stdout)
+        .into_iter()
+        .map(|(path, body)| (path, body.lines().nth(1).unwrap_or("").to_string()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (
+                "multi/templates/a.yaml".to_string(),
+                "kind: Secret".to_string()
+            ),
+            (
+                "multi/templates/a.yaml".to_string(),
+                "kind: ConfigMap".to_string()
+            ),
+        ],
+        "install order within the template\n{both}"
+    );
+    let sub = show("charts/*/templates/*.yaml").ok();
+    assert_eq!(
+        sub.stdout,
+        "---\n# Source: multi/charts/sub/templates/s.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub\n",
+        "{sub}"
+    );
+    // `*` does not cross a `/` (Go's filepath.Match), and paths start below the chart.
+    for missing in ["templates/nope.yaml", "*.yaml", "multi/templates/a.yaml"] {
+        let out = show(missing).fails();
+        assert_eq!(
+            out.error_line(),
+            format!("Error: could not find template {missing} in chart"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn include_crds_prints_each_crd_file_as_it_is_on_disk_first() {
+    let chart = blocks_chart();
+    let out = rhelm_offline(&[
+        "template",
+        "r",
+        chart.path().to_str().unwrap(),
+        "--include-crds",
+    ])
+    .ok();
+    // The file's own trailing newline plus the framing one leave a blank line, as in Helm.
+    let expected_start =
+        format!("---\n# Source: multi/crds/crd.yaml\n{THING_CRD}\n---\n# Source: ");
+    assert!(out.stdout.starts_with(&expected_start), "{out}");
+    assert!(
+        !out.stdout.contains("not a manifest"),
+        "only .yaml/.yml/.json CRD files\n{out}"
+    );
+}
+
+#[test]
+fn output_dir_writes_each_block_to_its_template_file_and_says_so() {
+    let chart = blocks_chart();
+    let chart = chart.path().to_str().unwrap();
+    let printed = rhelm_offline(&["template", "r", chart, "--include-crds"]).ok();
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let dir = out_dir.path().to_str().unwrap();
+    let run = rhelm_offline(&[
+        "template",
+        "r",
+        chart,
+        "--include-crds",
+        "--output-dir",
+        dir,
+    ])
+    .ok();
+
+    // One `wrote` line per block, in the order stdout would have shown them, then an empty line.
+    let blocks = source_blocks(&printed.stdout);
+    let expected: String = blocks
+        .iter()
+        .map(|(path, _)| format!("wrote {dir}/{path}\n"))
+        .collect::<String>()
+        + "\n";
+    assert_eq!(run.stdout, expected, "{run}");
+
+    // Each file holds its blocks, appended in order.
+    let crd = std::fs::read_to_string(out_dir.path().join("multi/crds/crd.yaml")).unwrap();
+    assert_eq!(
+        crd,
+        format!("---\n# Source: multi/crds/crd.yaml\n{THING_CRD}\n")
+    );
+    let mut paths: Vec<&String> = blocks.iter().map(|(path, _)| path).collect();
+    paths.dedup();
+    for path in paths {
+        let written = std::fs::read_to_string(out_dir.path().join(path)).unwrap();
+        let expected: Vec<_> = blocks.iter().filter(|(p, _)| p == path).cloned().collect();
+        assert_eq!(source_blocks(&written), expected, "{path}");
+    }
+    assert!(!out_dir.path().join("multi/crds/README.md").exists());
+
+    // --release-name puts templates (not CRDs, as in Helm) under a folder named after the release.
+    let named = tempfile::tempdir().expect("tempdir");
+    let dir = named.path().to_str().unwrap();
+    rhelm_offline(&[
+        "template",
+        "r",
+        chart,
+        "--include-crds",
+        "--output-dir",
+        dir,
+        "--release-name",
+    ])
+    .ok();
+    assert!(named.path().join("r/multi/templates/a.yaml").is_file());
+    assert!(named.path().join("r/multi/templates/hook.yaml").is_file());
+    assert!(named.path().join("multi/crds/crd.yaml").is_file());
 }

@@ -1321,3 +1321,69 @@ fn an_api_server_killed_mid_upgrade_and_restarted_leaves_a_recoverable_release()
          ({refusals} lock refusals, lease {LOCK_SECONDS}s); revision 2: {why:?}"
     );
 }
+
+/// A chart whose ConfigMap reports what `lookup` saw while rendering: one named object, a list
+/// of the namespace's ConfigMaps, a missing object and a cluster-scoped object.
+fn lookup_chart() -> tempfile::TempDir {
+    write_chart(&[
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: looker\nversion: 0.1.0\n",
+        ),
+        (
+            "templates/seen.yaml",
+            "{{- $one := lookup \"v1\" \"ConfigMap\" .Release.Namespace \"preexisting\" }}\n\
+             {{- $all := lookup \"v1\" \"ConfigMap\" .Release.Namespace \"\" }}\n\
+             {{- $ns := lookup \"v1\" \"Namespace\" \"\" .Release.Namespace }}\n\
+             apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-seen\ndata:\n\
+             \x20 color: {{ dig \"data\" \"color\" \"none\" $one | quote }}\n\
+             \x20 names: \"{{ range $all.items }}{{ .metadata.name }},{{ end }}\"\n\
+             \x20 missing: {{ empty (lookup \"v1\" \"Secret\" .Release.Namespace \"nope\") | quote }}\n\
+             \x20 namespace: {{ dig \"metadata\" \"name\" \"none\" $ns | quote }}\n",
+        ),
+    ])
+}
+
+#[test]
+fn lookup_reads_the_cluster_when_installing_and_upgrading_and_nothing_in_template() {
+    let ns = create_ns("lookup-e2e");
+    kubectl(&[
+        "create",
+        "configmap",
+        "preexisting",
+        "-n",
+        &ns,
+        "--from-literal=color=blue",
+    ])
+    .ok();
+    let chart = lookup_chart();
+    let chart = chart.path().to_str().unwrap();
+    let seen = |key: &str| field(&ns, "configmap", "rel-seen", &format!("{{.data.{key}}}"));
+
+    rhelm(&["install", "rel", chart, "-n", &ns]).ok();
+    assert_eq!(seen("color"), "blue");
+    assert_eq!(seen("names"), "preexisting,");
+    assert_eq!(seen("missing"), "true");
+    assert_eq!(seen("namespace"), ns);
+
+    // On upgrade the release's own object exists and the list sees it.
+    kubectl(&[
+        "patch",
+        "configmap",
+        "preexisting",
+        "-n",
+        &ns,
+        "-p",
+        r#"{"data":{"color":"red"}}"#,
+    ])
+    .ok();
+    rhelm(&["upgrade", "rel", chart, "-n", &ns]).ok();
+    assert_eq!(seen("color"), "red");
+    assert_eq!(seen("names"), "preexisting,rel-seen,");
+
+    // Without a cluster, lookup gives empty maps (Helm's `template`).
+    let offline = rhelm_offline(&["template", "rel", chart, "-n", &ns]).ok();
+    assert!(offline.stdout.contains("color: \"none\""), "{offline}");
+    assert!(offline.stdout.contains("names: \"\""), "{offline}");
+    assert!(offline.stdout.contains("namespace: \"none\""), "{offline}");
+}

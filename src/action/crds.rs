@@ -24,28 +24,15 @@ pub struct CrdReport {
 /// The CRD documents of `chart` and its subcharts, as `(file, text)`, in chart order.
 pub fn crd_documents(chart: &Chart) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    collect(chart, "", &mut out);
-    out
-}
-
-fn collect(chart: &Chart, prefix: &str, out: &mut Vec<(String, String)>) {
-    for file in &chart.files {
-        if file.name.starts_with("crds/")
-            && [".yaml", ".yml", ".json"]
-                .iter()
-                .any(|e| file.name.ends_with(e))
-        {
-            let text = String::from_utf8_lossy(&file.data);
-            for doc in split_manifests(&text) {
-                if !doc.trim().is_empty() {
-                    out.push((format!("{prefix}{}", file.name), doc.to_string()));
-                }
+    for crd in chart.crd_objects() {
+        let text = String::from_utf8_lossy(crd.data);
+        for doc in split_manifests(&text) {
+            if !doc.trim().is_empty() {
+                out.push((crd.path.clone(), doc.to_string()));
             }
         }
     }
-    for sub in &chart.dependencies {
-        collect(sub, &format!("{prefix}charts/{}/", sub.metadata.name), out);
-    }
+    out
 }
 
 fn build(discovery: &Discovery, chart: &Chart) -> Result<Vec<Resource>, Error> {
@@ -212,7 +199,11 @@ mod tests {
         let docs: Vec<String> = crd_documents(&parent).into_iter().map(|(f, _)| f).collect();
         assert_eq!(
             docs,
-            ["crds/a.yaml", "crds/a.yaml", "charts/sub/crds/d.yml"]
+            [
+                "app/crds/a.yaml",
+                "app/crds/a.yaml",
+                "app/charts/sub/crds/d.yml"
+            ]
         );
     }
 }

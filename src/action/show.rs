@@ -57,7 +57,7 @@ pub fn show(chart: &Chart, kind: ShowKind) -> Result<String, Error> {
         out.push('\n');
     }
     if matches!(kind, ShowKind::Crds | ShowKind::All) {
-        let crds = crd_files(chart);
+        let crds: Vec<&[u8]> = chart.crd_objects().iter().map(|crd| crd.data).collect();
         if let Some(first) = crds.first()
             && all
             && !first.starts_with(b"---")
@@ -79,26 +79,6 @@ pub fn chart_yaml(chart: &Chart) -> Result<String, Error> {
     let text = crate::engine::funcs::yaml::to_yaml_string(&EngineValue::from_json(&json))
         .map_err(|e| Error::InvalidOption(format!("encoding Chart.yaml: {e}")))?;
     Ok(format!("{text}\n"))
-}
-
-/// The `crds/` manifests (`.yaml`, `.yml`, `.json`) of `chart` and then of its subcharts
-/// (Helm's `Chart.CRDObjects`).
-pub fn crd_files(chart: &Chart) -> Vec<&[u8]> {
-    let mut out: Vec<&[u8]> = chart
-        .files
-        .iter()
-        .filter(|f| {
-            f.name.starts_with("crds/")
-                && [".yaml", ".yml", ".json"]
-                    .iter()
-                    .any(|ext| f.name.to_ascii_lowercase().ends_with(ext))
-        })
-        .map(|f| f.data.as_slice())
-        .collect();
-    for sub in &chart.dependencies {
-        out.extend(crd_files(sub));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -165,7 +145,7 @@ mod tests {
             data: b"sub".to_vec(),
         }];
         parent.dependencies.push(sub);
-        let crds = crd_files(&parent);
+        let crds: Vec<&[u8]> = parent.crd_objects().iter().map(|crd| crd.data).collect();
         assert_eq!(
             crds,
             vec![&b"kind: CustomResourceDefinition"[..], &b"sub"[..]]

@@ -2,6 +2,11 @@
 //!
 //! Helm counterpart: `pkg/cmd/template.go` plus a client-only install. `lookup` returns
 //! empty maps; `.Capabilities` come from flags.
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::Error;
@@ -9,7 +14,6 @@ use super::render::{HELM_VERSION, RenderRequest, render_chart};
 use crate::chart::Chart;
 use crate::engine::{Capabilities, ReleaseInfo};
 use crate::release::HookEvent;
-use crate::release::manifest;
 
 /// The Kubernetes version `template` assumes without `--kube-version`.
 pub const DEFAULT_KUBE_VERSION: &str = "v1.34.0";
@@ -60,7 +64,7 @@ pub struct TemplateOptions {
     pub no_default_api_versions: bool,
     /// `--is-upgrade`.
     pub is_upgrade: bool,
-    /// `--show-only` template paths (relative to the chart's parent, e.g. `mychart/templates/x.yaml`).
+    /// `--show-only` globs over template paths relative to the chart (`templates/x.yaml`).
     pub show_only: Vec<String>,
     /// Include hooks (not `--no-hooks`).
     pub include_hooks: bool,
@@ -70,8 +74,64 @@ pub struct TemplateOptions {
     pub include_crds: bool,
 }
 
-/// Renders `chart` and returns the text `helm template` prints.
+/// One framed block of `helm template` output: where it came from and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// The source path, `<chart>/templates/x.yaml` (`<chart>/crds/x.yaml` for a CRD).
+    pub path: String,
+    /// The document (or the CRD file, as it is on disk).
+    pub content: String,
+    /// A CRD file from a `crds/` folder (`--include-crds`).
+    pub crd: bool,
+}
+
+/// What `helm template` shows, before it is printed or written to `--output-dir`.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateOutput {
+    /// CRD files (with `--include-crds`), then the non-hook documents in install order.
+    pub manifest: Vec<Block>,
+    /// The hooks to show (none with `--no-hooks`; no test hooks with `--skip-tests`).
+    pub hooks: Vec<Block>,
+}
+
+impl TemplateOutput {
+    /// The text `helm template` prints: the trimmed manifest plus a newline, then each hook
+    /// framed as `---\n# Source: <path>\n<manifest>\n`.
+    pub fn to_text(&self) -> String {
+        let mut manifest = String::new();
+        for block in &self.manifest {
+            push_block(&mut manifest, block);
+        }
+        let mut out = String::with_capacity(manifest.len() + 1);
+        out.push_str(manifest.trim());
+        out.push('\n');
+        for hook in &self.hooks {
+            push_block(&mut out, hook);
+        }
+        out
+    }
+}
+
+fn push_block(out: &mut String, block: &Block) {
+    out.push_str("---\n# Source: ");
+    out.push_str(&block.path);
+    out.push('\n');
+    out.push_str(&block.content);
+    out.push('\n');
+}
+
+/// Renders `chart` and returns the text `helm template` prints (after `--show-only`).
 pub fn template(chart: &Chart, options: &TemplateOptions) -> Result<String, Error> {
+    let text = render_template(chart, options)?.to_text();
+    if options.show_only.is_empty() {
+        Ok(text)
+    } else {
+        show_only(&text, &options.show_only)
+    }
+}
+
+/// Renders `chart` into the blocks `helm template` shows.
+pub fn render_template(chart: &Chart, options: &TemplateOptions) -> Result<TemplateOutput, Error> {
     let mut api_versions = options.api_versions.clone();
     if !options.no_default_api_versions {
         api_versions.extend(DEFAULT_API_VERSIONS.iter().map(|v| (*v).to_string()));
@@ -103,46 +163,131 @@ pub fn template(chart: &Chart, options: &TemplateOptions) -> Result<String, Erro
             cluster: None,
         },
     )?;
-    let mut out = String::new();
+    let mut output = TemplateOutput::default();
     if options.include_crds {
-        for crd in crd_files(&rendered.chart) {
-            out.push_str(&format!("---\n# Source: {}\n{}\n", crd.0, crd.1));
+        // As Helm's `CRDObjects`: full path, text exactly as on disk.
+        output.manifest = (rendered.chart.crd_objects().into_iter())
+            .map(|crd| Block {
+                path: crd.path,
+                content: String::from_utf8_lossy(crd.data).into_owned(),
+                crd: true,
+            })
+            .collect();
+    }
+    output
+        .manifest
+        .extend(rendered.documents.into_iter().map(|d| Block {
+            path: d.path,
+            content: d.content,
+            crd: false,
+        }));
+    if options.include_hooks {
+        output.hooks = rendered
+            .hooks
+            .into_iter()
+            .filter(|h| !(options.skip_tests && h.fires_on(HookEvent::Test)))
+            .map(|h| Block {
+                path: h.path,
+                content: h.manifest,
+                crd: false,
+            })
+            .collect();
+    }
+    Ok(output)
+}
+
+/// A document separator as Helm's `releaseutil.SplitManifests` sees one.
+static SPLIT_SEPARATOR: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?:^|\s*\n)---\s*").ok());
+/// The chart-relative template path of a framed block.
+static SOURCE_PATH: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"# Source: [^/]+/(.+)").ok());
+
+/// `--show-only`: keeps the blocks of `text` whose source path, relative to the chart
+/// (`templates/x.yaml`, `charts/sub/templates/y.yaml`), matches one of `patterns` (Go
+/// `filepath.Match` globs), pattern by pattern, each framed as `---\n<block>\n`. A pattern
+/// matching nothing is Helm's error `could not find template <pattern> in chart`.
+pub fn show_only(text: &str, patterns: &[String]) -> Result<String, Error> {
+    let (Some(separator), Some(source)) = (SPLIT_SEPARATOR.as_ref(), SOURCE_PATH.as_ref()) else {
+        return Ok(String::new());
+    };
+    let parts: Vec<&str> = separator
+        .split(text.trim())
+        .filter(|part| !part.is_empty())
+        .map(str::trim)
+        .collect();
+    let mut out = String::new();
+    for pattern in patterns {
+        let pattern = pattern.replace('\\', "/");
+        let matcher = globset::GlobBuilder::new(&pattern)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .ok()
+            .map(|glob| glob.compile_matcher());
+        let mut missing = true;
+        for part in &parts {
+            let Some(path) = source.captures(part).and_then(|c| c.get(1)) else {
+                continue;
+            };
+            if matcher.as_ref().is_some_and(|m| m.is_match(path.as_str())) {
+                out.push_str("---\n");
+                out.push_str(part);
+                out.push('\n');
+                missing = false;
+            }
+        }
+        if missing {
+            return Err(Error::InvalidOption(format!(
+                "could not find template {pattern} in chart"
+            )));
         }
     }
-    if options.show_only.is_empty() {
-        out.push_str(&manifest::template_output(
-            &rendered.manifest,
-            &rendered.hooks,
-            |h| options.include_hooks && !(options.skip_tests && h.fires_on(HookEvent::Test)),
-        ));
-        return Ok(out);
-    }
-    // --show-only: only documents and hooks from the named templates, framed alike.
-    let wanted = |path: &str| options.show_only.iter().any(|s| s == path);
-    let documents: Vec<_> = rendered
-        .documents
-        .into_iter()
-        .filter(|d| wanted(&d.path))
-        .collect();
-    let hooks: Vec<_> = rendered
-        .hooks
-        .into_iter()
-        .filter(|h| options.include_hooks && wanted(&h.path))
-        .collect();
-    if documents.is_empty() && hooks.is_empty() {
-        return Err(Error::InvalidOption(format!(
-            "could not find template {} in chart",
-            options.show_only.join(", ")
-        )));
-    }
-    out.push_str(&manifest::frame_documents(&documents));
-    for hook in &hooks {
-        out.push_str(&format!(
-            "---\n# Source: {}\n{}\n",
-            hook.path, hook.manifest
-        ));
-    }
     Ok(out)
+}
+
+/// `--output-dir DIR`: writes each block to `DIR/<source path>` (under `DIR/<release>/` with
+/// `--release-name`, except CRDs, as Helm does), framed as on stdout; a second block from
+/// the same file is appended. Returns the path of every write, in order (Helm prints
+/// `wrote <path>` for each).
+///
+/// Helm appends a hook to a file that already exists on disk even from an earlier run, so
+/// re-running into the same directory duplicates hooks; rhelm appends only within one run.
+pub fn write_output_dir(
+    output: &TemplateOutput,
+    dir: &Path,
+    release_dir: Option<&str>,
+) -> Result<Vec<PathBuf>, Error> {
+    let mut written: Vec<PathBuf> = Vec::new();
+    for block in output.manifest.iter().chain(&output.hooks) {
+        let base = match release_dir {
+            Some(release) if !block.crd => dir.join(release),
+            _ => dir.to_path_buf(),
+        };
+        let target = base.join(&block.path);
+        let append = written.contains(&target);
+        let mut framed = String::new();
+        push_block(&mut framed, block);
+        write_file(&target, &framed, append)?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
+fn write_file(target: &Path, text: &str, append: bool) -> Result<(), Error> {
+    let failed =
+        |e: std::io::Error| Error::InvalidOption(format!("writing {}: {e}", target.display()));
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(failed)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .append(append)
+        .truncate(!append)
+        .open(target)
+        .map_err(failed)?;
+    file.write_all(text.as_bytes()).map_err(failed)
 }
 
 /// `1.20.2` → `v1.20.2`; rejects what is not a version.
@@ -156,23 +301,4 @@ fn normalize_kube_version(text: &str) -> Result<String, Error> {
         )));
     }
     Ok(format!("v{trimmed}"))
-}
-
-/// CRD files of the chart and its subcharts (`crds/`), as `(path, text)`.
-fn crd_files(chart: &Chart) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    collect_crds(chart, &chart.metadata.name, &mut out);
-    out
-}
-
-fn collect_crds(chart: &Chart, prefix: &str, out: &mut Vec<(String, String)>) {
-    for file in &chart.files {
-        if file.name.starts_with("crds/") {
-            let text = String::from_utf8_lossy(&file.data).trim_end().to_string();
-            out.push((format!("{prefix}/{}", file.name), text));
-        }
-    }
-    for sub in &chart.dependencies {
-        collect_crds(sub, &format!("{prefix}/charts/{}", sub.metadata.name), out);
-    }
 }

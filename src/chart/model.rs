@@ -5,6 +5,46 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// A manifest of a `crds/` folder (Helm's `chart.CRD`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrdFile<'a> {
+    /// Relative to its own chart: `crds/x.yaml`.
+    pub name: &'a str,
+    /// From the root chart: `<root>/charts/<sub>/crds/x.yaml` (Helm's `Filename`).
+    pub path: String,
+    /// The file as loaded.
+    pub data: &'a [u8],
+}
+
+impl Chart {
+    /// The manifests (`.yaml`, `.yml`, `.json`, any case) of this chart's `crds/` folder,
+    /// then of its subcharts' (Helm's `CRDObjects`).
+    pub fn crd_objects(&self) -> Vec<CrdFile<'_>> {
+        let mut out = Vec::new();
+        self.collect_crds(&self.metadata.name, &mut out);
+        out
+    }
+
+    fn collect_crds<'a>(&'a self, full_path: &str, out: &mut Vec<CrdFile<'a>>) {
+        for file in &self.files {
+            let lower = file.name.to_ascii_lowercase();
+            let manifest = [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|ext| lower.ends_with(ext));
+            if file.name.starts_with("crds/") && manifest {
+                out.push(CrdFile {
+                    name: &file.name,
+                    path: format!("{full_path}/{}", file.name),
+                    data: &file.data,
+                });
+            }
+        }
+        for sub in &self.dependencies {
+            sub.collect_crds(&format!("{full_path}/charts/{}", sub.metadata.name), out);
+        }
+    }
+}
+
 /// A loaded chart: metadata, templates, default values, other files and loaded subcharts.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Chart {

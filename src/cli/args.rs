@@ -546,6 +546,12 @@ pub struct TemplateArgs {
     /// prevent hooks from being rendered
     #[arg(long = "no-hooks")]
     pub no_hooks: bool,
+    /// writes the executed templates to files in output-dir instead of stdout
+    #[arg(long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<std::path::PathBuf>,
+    /// use release name in the output-dir path
+    #[arg(long = "release-name")]
+    pub release_name: bool,
 }
 
 /// `rhelm version`.

@@ -17,7 +17,9 @@ use crate::action::install::{InstallOptions, install};
 use crate::action::names::parse_go_duration;
 use crate::action::query::{self, ListOptions};
 use crate::action::rollback::{RollbackOptions, rollback};
-use crate::action::template::{TemplateOptions, template};
+use crate::action::template::{
+    TemplateOptions, render_template, show_only, template, write_output_dir,
+};
 use crate::action::uninstall::{UninstallOptions, uninstall};
 use crate::action::upgrade::{ServerSidePolicy, UpgradeOptions, ValuesPolicy, upgrade};
 use crate::action::{Context, Settings};
@@ -437,8 +439,25 @@ fn run_template(global: &GlobalArgs, a: TemplateArgs, printer: Printer) -> Resul
         skip_tests: a.skip_tests,
         include_crds: a.include_crds,
     };
-    let text = template(&chart, &options)?;
-    printer.out(&text)?;
+    let Some(dir) = &a.output_dir else {
+        printer.out(&template(&chart, &options)?)?;
+        return Ok(());
+    };
+    let output = render_template(&chart, &options)?;
+    let release_dir = a.release_name.then_some(options.name.as_str());
+    let mut report = String::new();
+    for path in write_output_dir(&output, dir, release_dir)? {
+        report.push_str(&format!("wrote {}\n", path.display()));
+    }
+    printer.out(&report)?;
+    // Helm then prints what is left of the manifest (nothing) as a line of its own, and
+    // --show-only finds nothing there.
+    let rest = if options.show_only.is_empty() {
+        "\n".to_string()
+    } else {
+        show_only("", &options.show_only)?
+    };
+    printer.out(&rest)?;
     Ok(())
 }
 

@@ -384,9 +384,9 @@ impl State<'_, '_> {
             Value::Bytes(bytes) => bytes
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (Value::Int(i as i64), Value::Int(i64::from(*v))))
+                .map(|(i, v)| (Value::Int(i as i64), Value::uint8(*v)))
                 .collect(),
-            Value::Int(n) => {
+            Value::Int(n) | Value::TypedInt(_, n) => {
                 if b.pipe.decl.len() > 1 {
                     return Err(self.error(
                         b.pos,
@@ -394,8 +394,15 @@ impl State<'_, '_> {
                         format!("can't use {n} to iterate over more than one variable"),
                     ));
                 }
+                // Go 1.22's range over an integer yields values of its type.
                 (0..(*n).max(0))
-                    .map(|i| (Value::Nil, Value::Int(i)))
+                    .map(|i| {
+                        let elem = match &value {
+                            Value::TypedInt(t, _) => Value::TypedInt(*t, i),
+                            _ => Value::Int(i),
+                        };
+                        (Value::Nil, elem)
+                    })
                     .collect()
             }
             Value::Nil => Vec::new(),
@@ -409,7 +416,7 @@ impl State<'_, '_> {
                 ));
             }
         };
-        let element_iface = !matches!(value, Value::Int(_));
+        let element_iface = value.as_integer().is_none();
         if items.is_empty() {
             if let Some(else_list) = &b.else_list {
                 self.walk_list(dot, else_list, out)?;
@@ -852,6 +859,11 @@ impl State<'_, '_> {
                 }
                 Ok(last)
             }
+            FuncRef::Builtin(Builtin::Call) if args.len() > 1 => {
+                // Go names `call`'s callee by the source text of its first argument.
+                let argv = self.eval_args(dot, args, final_value)?;
+                go_call(&args[1].to_string(), &argv).map_err(|e| call_error(self, e))
+            }
             FuncRef::Builtin(b) => {
                 match b {
                     Builtin::Not
@@ -951,6 +963,7 @@ impl State<'_, '_> {
                         .lookup(&s[0], &s[1], &s[2], &s[3])
                         .map(|json| match json {
                             serde_json::Value::Null => Value::empty_map(),
+                            // Like Kubernetes' unstructured objects: integers are int64.
                             other => Value::from_json(&other),
                         })
                         .map_err(|e| FuncError(e).into()),
@@ -1078,7 +1091,7 @@ fn print_value(value: &Value, out: &mut String) {
     match value {
         Value::Nil => out.push_str("<no value>"),
         Value::String(s) => out.push_str(s),
-        Value::Int(i) => {
+        Value::Int(i) | Value::TypedInt(_, i) => {
             let _ = write!(out, "{i}");
         }
         Value::Bool(b) => {
@@ -1104,7 +1117,9 @@ fn basic_kind(v: &Value) -> Kind {
     match v {
         Value::Nil => Kind::Invalid,
         Value::Bool(_) => Kind::Bool,
-        Value::Int(_) => Kind::Int,
+        // Go compares signed and unsigned integers by value (`eq (semver "1.2.3").Major 1`);
+        // unsigned ones are never negative here, so one kind serves all of them.
+        Value::Int(_) | Value::TypedInt(..) => Kind::Int,
         Value::Float(_) => Kind::Float,
         Value::String(_) => Kind::String,
         _ => Kind::Other,
@@ -1139,7 +1154,7 @@ fn go_eq(a: &Value, rest: &[Value]) -> Result<bool, FuncError> {
         } else {
             match (a, b) {
                 (Value::Bool(x), Value::Bool(y)) => x == y,
-                (Value::Int(x), Value::Int(y)) => x == y,
+                (x, y) if k1 == Kind::Int => x.as_integer() == y.as_integer(),
                 (Value::Float(x), Value::Float(y)) => x == y,
                 (Value::String(x), Value::String(y)) => x == y,
                 (Value::Nil, Value::Nil) => true,
@@ -1179,7 +1194,7 @@ fn go_lt(a: &Value, b: &Value) -> Result<bool, FuncError> {
         return Err(bad_comparison(a, b));
     }
     Ok(match (a, b) {
-        (Value::Int(x), Value::Int(y)) => x < y,
+        (x, y) if k1 == Kind::Int => x.as_integer() < y.as_integer(),
         (Value::Float(x), Value::Float(y)) => x < y,
         (Value::String(x), Value::String(y)) => x < y,
         _ => return Err(FuncError(ERR_BAD_COMPARISON_TYPE.into())),
@@ -1188,7 +1203,7 @@ fn go_lt(a: &Value, b: &Value) -> Result<bool, FuncError> {
 
 fn index_arg(index: &Value, len: usize) -> Result<usize, FuncError> {
     let x = match index {
-        Value::Int(i) => *i,
+        Value::Int(i) | Value::TypedInt(_, i) => *i,
         Value::Nil => return Err(FuncError("cannot index slice/array with nil".into())),
         other => {
             return Err(FuncError(format!(
@@ -1212,12 +1227,14 @@ fn go_index(item: &Value, indexes: &[Value]) -> Result<Value, FuncError> {
         item = match &item {
             Value::Nil if n > 0 => return Err(FuncError("index of nil pointer".into())),
             Value::List(list) => list[index_arg(index, list.len())?].clone(),
-            Value::String(s) => Value::Int(i64::from(s.as_bytes()[index_arg(index, s.len())?])),
-            Value::Bytes(b) => Value::Int(i64::from(b[index_arg(index, b.len())?])),
+            Value::String(s) => Value::uint8(s.as_bytes()[index_arg(index, s.len())?]),
+            Value::Bytes(b) => Value::uint8(b[index_arg(index, b.len())?]),
             Value::Object(o) if o.entries().is_some() => {
                 let entries = o.entries().unwrap_or_default();
                 match index {
-                    Value::Int(_) => entries[index_arg(index, entries.len())?].1.clone(),
+                    Value::Int(_) | Value::TypedInt(..) => {
+                        entries[index_arg(index, entries.len())?].1.clone()
+                    }
                     Value::String(key) => entries
                         .into_iter()
                         .find(|(k, _)| matches!(k, Value::String(s) if s == key))
@@ -1384,6 +1401,28 @@ fn query_escape(s: &str) -> String {
     out
 }
 
+/// Go's `call`: calls a function value. Templates have no function values (a field or
+/// method that returned one would be the only way to get one, and Helm's objects have
+/// none), so this always fails with Go's message: `call of nil` for nil, otherwise
+/// `non-function CALLEE of type T`.
+fn go_call(callee: &str, argv: &[Value]) -> Result<Value, FuncError> {
+    match &argv[0] {
+        Value::Nil => Err(FuncError("call of nil".into())),
+        other => Err(FuncError(format!(
+            "non-function {callee} of type {}",
+            other.type_name()
+        ))),
+    }
+}
+
+/// Go's `reflect.Value.String()`: a string's text, `<T Value>` for anything else.
+fn reflect_value_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.to_string(),
+        other => format!("<{} Value>", other.type_name()),
+    }
+}
+
 fn call_builtin(b: Builtin, argv: &[Value]) -> Result<Value, FuncError> {
     Ok(match b {
         Builtin::And | Builtin::Or => Value::Nil,
@@ -1403,13 +1442,8 @@ fn call_builtin(b: Builtin, argv: &[Value]) -> Result<Value, FuncError> {
         } as i64),
         Builtin::Index => go_index(&argv[0], &argv[1..])?,
         Builtin::Slice => go_slice(&argv[0], &argv[1..])?,
-        Builtin::Call => {
-            return Err(FuncError(format!(
-                "non-function {} of type {}",
-                sprint_one(&argv[0]),
-                argv[0].type_name()
-            )));
-        }
+        // Piped into `call`, the callee has no source text: Go names it by the value.
+        Builtin::Call => go_call(&reflect_value_string(&argv[0]), argv)?,
         Builtin::Print => Value::string(go_sprint(argv)),
         Builtin::Println => Value::string(go_sprintln(argv)),
         Builtin::Printf => {
@@ -1720,5 +1754,52 @@ mod tests {
         let mut out = String::new();
         assert!(env.execute("t", data, &mut out).is_ok());
         assert_eq!(out, "new");
+    }
+
+    #[test]
+    fn call_names_a_non_function_argument_by_its_source_text() {
+        // Real Helm 4.3's messages for each case.
+        let data = serde_json::json!({"Values": {"n": 1.5}});
+        assert_eq!(
+            run("{{ call 3 }}", data.clone()),
+            Err("template: t.yaml:1:3: executing \"t.yaml\" at <call 3>: error calling call: non-function 3 of type int".into())
+        );
+        assert_eq!(
+            run("{{ call \"x\" }}", data.clone()),
+            Err("template: t.yaml:1:3: executing \"t.yaml\" at <call \"x\">: error calling call: non-function \"x\" of type string".into())
+        );
+        assert_eq!(
+            run("{{ call .Values.n 1 }}", data),
+            Err("template: t.yaml:1:3: executing \"t.yaml\" at <call .Values.n 1>: error calling call: non-function .Values.n of type float64".into())
+        );
+    }
+
+    #[test]
+    fn call_names_a_piped_callee_by_its_value() {
+        assert_eq!(
+            run("{{ \"abc\" | call }}", serde_json::json!({})),
+            Err("template: t.yaml:1:11: executing \"t.yaml\" at <call>: error calling call: non-function abc of type string".into())
+        );
+        assert_eq!(
+            run("{{ 3 | call }}", serde_json::json!({})),
+            Err("template: t.yaml:1:7: executing \"t.yaml\" at <call>: error calling call: non-function <int Value> of type int".into())
+        );
+    }
+
+    #[test]
+    fn call_of_nil_fails_like_go() {
+        for text in [
+            "{{ call .Values.missing }}",
+            "{{ call nil }}",
+            "{{ .Values.missing | call }}",
+        ] {
+            let err = run(text, serde_json::json!({"Values": {}})).expect_err(text);
+            assert!(
+                err.ends_with(": error calling call: call of nil"),
+                "{text}: {err}"
+            );
+        }
+        assert!(run("{{ call }}", serde_json::json!({}))
+            .is_err_and(|e| e.ends_with("wrong number of args for call: want at least 1 got 0")));
     }
 }

@@ -292,7 +292,8 @@ impl Printer {
                 't' | 'v' => self.pad_string(if *b { "true" } else { "false" }),
                 _ => self.bad_verb(verb, Some(value)),
             },
-            Value::Int(n) => self.fmt_integer(*n as u64, true, verb, value),
+            // Unsigned values are never negative here, so all integers format as signed.
+            Value::Int(n) | Value::TypedInt(_, n) => self.fmt_integer(*n as u64, true, verb, value),
             Value::Float(x) => self.fmt_float(*x, verb, value),
             Value::String(s) => self.fmt_string(s, verb, value),
             Value::Bytes(bytes) => self.fmt_bytes(bytes, verb, value),
@@ -709,7 +710,7 @@ impl Printer {
 fn int_from_arg(args: &[Value], arg_num: usize) -> (i64, bool, usize) {
     if arg_num < args.len() {
         let (mut num, mut ok) = match &args[arg_num] {
-            Value::Int(n) => (*n, true),
+            Value::Int(n) | Value::TypedInt(_, n) => (*n, true),
             _ => (0, false),
         };
         if !(-TOO_LARGE..=TOO_LARGE).contains(&num) {

@@ -28,4 +28,4 @@ pub mod value;
 
 pub use exec::Lookup;
 pub use render::{Capabilities, Error, ReleaseInfo, RenderOptions, render};
-pub use value::{Func, FuncError, Object, Value};
+pub use value::{Func, FuncError, IntType, Object, Value};

@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use crate::chart::{ChartFile, Dependency, Maintainer, Metadata};
 
+use super::funcs::json::value_from_json_f64;
 use super::funcs::wrong_type;
 use super::value::{Func, FuncError, Object, Value};
 
@@ -82,7 +83,7 @@ fn dependency(d: &Dependency) -> Value {
             ("Enabled", Value::Bool(d.enabled)),
             (
                 "ImportValues",
-                Value::list(d.import_values.iter().map(Value::from_json).collect()),
+                Value::list(d.import_values.iter().map(value_from_json_f64).collect()),
             ),
             ("Alias", Value::string(d.alias.as_str())),
         ],

@@ -726,26 +726,6 @@ async fn waiting_for_deletion_ends_when_objects_are_gone() {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs cluster (scripts/test-cluster.sh)"]
-async fn blocking_lookup_works_from_a_render_thread() {
-    let (client, discovery, ns) = setup("blocking").await;
-    let resources = build_resources([config_map("one", "  a: b\n")], &discovery, &ns).unwrap();
-    apply(&client, &resources, &[], &ApplyOptions::default())
-        .await
-        .unwrap();
-    let lookup = BlockingLookup::new(
-        client,
-        std::sync::Arc::new(discovery),
-        tokio::runtime::Handle::current(),
-    );
-    let found = std::thread::spawn(move || lookup.lookup("v1", "ConfigMap", &ns, "one"))
-        .join()
-        .unwrap()
-        .unwrap();
-    assert_eq!(found["data"]["a"], "b");
-}
-
 /// The action layer may spawn these futures onto the runtime: they must be `Send`.
 #[allow(dead_code)]
 fn public_futures_are_send(client: &Client, discovery: &Discovery, resources: &[Resource]) {

@@ -55,52 +55,6 @@ pub async fn lookup(
     Ok(map)
 }
 
-/// [`lookup`] for synchronous callers (the template engine renders on its own thread): holds
-/// what a lookup needs and a handle to the runtime that runs the requests.
-///
-/// Call [`BlockingLookup::lookup`] only from a thread outside the runtime (a
-/// `std::thread` or `spawn_blocking`); blocking inside an async task panics.
-#[derive(Debug, Clone)]
-pub struct BlockingLookup {
-    client: Client,
-    discovery: std::sync::Arc<Discovery>,
-    runtime: tokio::runtime::Handle,
-}
-
-impl BlockingLookup {
-    /// A lookup that runs its requests on `runtime` (usually `Handle::current()` taken in the
-    /// action before it starts rendering).
-    pub fn new(
-        client: Client,
-        discovery: std::sync::Arc<Discovery>,
-        runtime: tokio::runtime::Handle,
-    ) -> Self {
-        Self {
-            client,
-            discovery,
-            runtime,
-        }
-    }
-
-    /// Helm's `lookup`, blocking the calling thread until the server answers (see [`lookup`]).
-    pub fn lookup(
-        &self,
-        api_version: &str,
-        kind: &str,
-        namespace: &str,
-        name: &str,
-    ) -> Result<Map<String, Value>, Error> {
-        self.runtime.block_on(lookup(
-            &self.client,
-            &self.discovery,
-            api_version,
-            kind,
-            namespace,
-            name,
-        ))
-    }
-}
-
 /// Gives each item of a `…List` the list's `apiVersion` and the kind without `List`, where
 /// missing (servers leave them out of list items).
 fn fill_item_types(list: &mut Map<String, Value>) {

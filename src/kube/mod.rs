@@ -61,7 +61,7 @@ pub use client::{Client, ConnectOptions, ServerVersion, connect, connect_with};
 pub use delete::{DeleteFailure, DeleteOptions, DeleteReport, delete, is_kept};
 pub use discovery::{Discovery, ResourceType};
 pub use error::{Error, UnknownKind};
-pub use lookup::{BlockingLookup, get, lookup};
+pub use lookup::{get, lookup};
 pub use namespace::ensure_namespace;
 pub use ownership::{
     Adoption, OwnershipPolicy, add_ownership_metadata, check_ownership, ownership_problem,

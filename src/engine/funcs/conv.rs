@@ -19,7 +19,7 @@ pub fn strval(v: &Value) -> String {
 /// (`0x`, `0o`, `0b` and leading-`0` octal prefixes; `"12.00"` is 12), otherwise 0.
 pub fn to_int64(v: &Value) -> i64 {
     match v {
-        Value::Int(n) => *n,
+        Value::Int(n) | Value::TypedInt(_, n) => *n,
         Value::Float(f) => float_to_i64(*f),
         Value::Bool(b) => i64::from(*b),
         Value::String(s) => parse_go_int(trim_zero_decimal(s)).unwrap_or(0),
@@ -35,7 +35,7 @@ pub fn float_to_i64(f: f64) -> i64 {
 /// `cast.ToFloat64`: numbers convert, strings parse with `strconv.ParseFloat`, otherwise 0.
 pub fn to_float64(v: &Value) -> f64 {
     match v {
-        Value::Int(n) => *n as f64,
+        Value::Int(n) | Value::TypedInt(_, n) => *n as f64,
         Value::Float(f) => *f,
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::String(s) => parse_go_float(s).unwrap_or(0.0),
@@ -153,6 +153,7 @@ pub fn kind_name(v: &Value) -> &'static str {
         Value::Nil => "invalid",
         Value::Bool(_) => "bool",
         Value::Int(_) => "int",
+        Value::TypedInt(t, _) => t.go_name(),
         Value::Float(_) => "float64",
         Value::String(_) => "string",
         Value::Bytes(_) | Value::List(_) => "slice",

@@ -95,7 +95,7 @@ fn write_json(
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(n) => out.push_str(&n.to_string()),
+        Value::Int(n) | Value::TypedInt(_, n) => out.push_str(&n.to_string()),
         Value::Float(f) => out.push_str(&format_json_float(*f)?),
         Value::String(s) => write_json_string(out, s, style.escape_html),
         Value::Bytes(b) => {

@@ -128,7 +128,9 @@ pub(crate) fn str_arg(v: &Value) -> Result<&str, FuncError> {
     }
 }
 
-/// An `int` parameter (Go does not convert float64 to int for typed parameters).
+/// An `int` parameter. Go converts only template literals to a parameter's type; a value
+/// must already be an `int` (`float64` from values files and `int64` from `--set` or
+/// Sprig's math are rejected).
 pub(crate) fn int_arg(v: &Value) -> Result<i64, FuncError> {
     match v {
         Value::Int(n) => Ok(*n),

@@ -12,8 +12,8 @@ use chrono::{
     Utc,
 };
 
-use super::super::value::{Func, FuncError, Object, Value};
-use super::{FuncResult, args, args_min, go_type, str_arg, string_value};
+use super::super::value::{Func, FuncError, IntType, Object, Value};
+use super::{FuncResult, args, args_min, go_type, int_arg, str_arg, string_value};
 
 /// Registers the date functions.
 pub fn register(m: &mut HashMap<&'static str, Func>) {
@@ -107,9 +107,9 @@ impl Object for GoTime {
     fn field(&self, name: &str) -> Option<Value> {
         let t = &self.at;
         Some(match name {
-            "Unix" => Value::Int(self.unix()),
-            "UnixNano" => Value::Int(t.timestamp_nanos_opt().unwrap_or_default()),
-            "UnixMilli" => Value::Int(t.timestamp_millis()),
+            "Unix" => Value::int64(self.unix()),
+            "UnixNano" => Value::int64(t.timestamp_nanos_opt().unwrap_or_default()),
+            "UnixMilli" => Value::int64(t.timestamp_millis()),
             "Year" => Value::Int(i64::from(t.year())),
             "Month" => string_value(MONTHS[t.month0() as usize]),
             "Day" => Value::Int(i64::from(t.day())),
@@ -134,11 +134,33 @@ impl Object for GoTime {
                 "wrong type for value; expected string; got {}",
                 go_type(other)
             ))),
-            ("Add", [Value::Int(ns)]) => Ok(Value::Object(Rc::new(GoTime {
-                at: self.at + chrono::Duration::nanoseconds(*ns),
-                zone: self.zone.clone(),
-            }))),
-            ("AddDate", [Value::Int(y), Value::Int(mo), Value::Int(d)]) => {
+            ("Add", [arg]) => {
+                // `Add(d time.Duration)`: a literal converts, a duration passes, and any
+                // other typed value (an `int64` from Sprig's math) is refused, as in Go.
+                let ns = match arg {
+                    Value::Int(ns) => *ns,
+                    Value::Object(o) if o.type_name() == "time.Duration" => o
+                        .field("Nanoseconds")
+                        .and_then(|n| n.as_integer())
+                        .unwrap_or(0),
+                    other => {
+                        return Some(Err(FuncError(format!(
+                            "wrong type for value; expected time.Duration; got {}",
+                            go_type(other)
+                        ))));
+                    }
+                };
+                Ok(Value::Object(Rc::new(GoTime {
+                    at: self.at + chrono::Duration::nanoseconds(ns),
+                    zone: self.zone.clone(),
+                })))
+            }
+            ("AddDate", [y, mo, d]) => {
+                // `AddDate(years, months, days int)`: an `int64` is refused, as in Go.
+                let (y, mo, d) = match (int_arg(y), int_arg(mo), int_arg(d)) {
+                    (Ok(y), Ok(mo), Ok(d)) => (y, mo, d),
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Some(Err(e)),
+                };
                 let months =
                     i64::from(self.at.year()) * 12 + i64::from(self.at.month0()) + y * 12 + mo;
                 let (ny, nm) = (
@@ -166,10 +188,10 @@ impl Object for GoTime {
                 };
                 let mine = self.at.timestamp_nanos_opt().unwrap_or_default();
                 match (name, other) {
-                    ("Sub", Some(Value::Int(o))) => Ok(Value::Int(mine - o)),
-                    ("Before", Some(Value::Int(o))) => Ok(Value::Bool(mine < o)),
-                    ("After", Some(Value::Int(o))) => Ok(Value::Bool(mine > o)),
-                    ("Equal", Some(Value::Int(o))) => Ok(Value::Bool(mine == o)),
+                    ("Sub", Some(Value::TypedInt(_, o))) => Ok(duration_value(mine - o)),
+                    ("Before", Some(Value::TypedInt(_, o))) => Ok(Value::Bool(mine < o)),
+                    ("After", Some(Value::TypedInt(_, o))) => Ok(Value::Bool(mine > o)),
+                    ("Equal", Some(Value::TypedInt(_, o))) => Ok(Value::Bool(mine == o)),
                     _ => return None,
                 }
             }
@@ -536,10 +558,10 @@ fn time_value(t: GoTime) -> Value {
 fn time_arg(v: &Value) -> GoTime {
     match v {
         Value::Object(o) if o.type_name() == "time.Time" => {
-            let nanos = match o.field("UnixNano") {
-                Some(Value::Int(n)) => n,
-                _ => 0,
-            };
+            let nanos = o
+                .field("UnixNano")
+                .and_then(|n| n.as_integer())
+                .unwrap_or(0);
             let t = DateTime::from_timestamp_nanos(nanos).fixed_offset();
             let display = o.display();
             let local = display.ends_with(" UTC") || display.is_empty();
@@ -549,9 +571,12 @@ fn time_arg(v: &Value) -> GoTime {
                 GoTime::in_local(t.with_timezone(&Local).fixed_offset())
             }
         }
-        Value::Int(secs) => DateTime::from_timestamp(*secs, 0)
-            .map(|t| GoTime::in_local(t.with_timezone(&Local).fixed_offset()))
-            .unwrap_or_else(GoTime::now),
+        // Sprig's `date` takes `int`, `int32` and `int64` seconds; other types mean now.
+        Value::Int(secs) | Value::TypedInt(IntType::Int64, secs) => {
+            DateTime::from_timestamp(*secs, 0)
+                .map(|t| GoTime::in_local(t.with_timezone(&Local).fixed_offset()))
+                .unwrap_or_else(GoTime::now)
+        }
         _ => GoTime::now(),
     }
 }
@@ -751,9 +776,10 @@ fn ago(a: &[Value]) -> FuncResult {
 
 fn duration(a: &[Value]) -> FuncResult {
     let [v] = args::<1>("duration", a)?;
+    // Sprig's `duration` converts only `string` and `int64`: an `int` is 0 seconds.
     let n: i64 = match v {
         Value::String(s) => s.parse().unwrap_or(0),
-        Value::Int(n) => *n,
+        Value::TypedInt(IntType::Int64, n) => *n,
         _ => 0,
     };
     Ok(string_value(format_go_duration(
@@ -765,7 +791,8 @@ fn duration_round(a: &[Value]) -> FuncResult {
     let [v] = args::<1>("durationRound", a)?;
     let d: i64 = match v {
         Value::String(s) => parse_go_duration(s).unwrap_or(0),
-        Value::Int(n) => *n,
+        // Only `int64` nanoseconds: an `int` (and a `time.Duration`) round to 0s.
+        Value::TypedInt(IntType::Int64, n) => *n,
         Value::Object(o) if o.type_name() == "time.Time" => {
             let t = time_arg(v);
             Utc::now().timestamp_nanos_opt().unwrap_or_default()
@@ -821,9 +848,9 @@ impl Object for GoDuration {
     fn field(&self, name: &str) -> Option<Value> {
         let d = self.0;
         Some(match name {
-            "Nanoseconds" => Value::Int(d),
-            "Microseconds" => Value::Int(d / 1_000),
-            "Milliseconds" => Value::Int(d / 1_000_000),
+            "Nanoseconds" => Value::int64(d),
+            "Microseconds" => Value::int64(d / 1_000),
+            "Milliseconds" => Value::int64(d / 1_000_000),
             "Seconds" => Value::Float(d as f64 / 1e9),
             "Minutes" => Value::Float(d as f64 / 60e9),
             "Hours" => Value::Float(d as f64 / 3600e9),
@@ -844,10 +871,12 @@ impl Object for GoDuration {
 /// Helm 4's `asDuration`: durations, Go duration strings, or numbers of seconds.
 fn as_duration(v: &Value) -> Result<i64, FuncError> {
     match v {
-        Value::Object(o) if o.type_name() == "time.Duration" => match o.field("Nanoseconds") {
-            Some(Value::Int(n)) => Ok(n),
-            _ => Err(FuncError("invalid duration".into())),
-        },
+        Value::Object(o) if o.type_name() == "time.Duration" => {
+            match o.field("Nanoseconds").and_then(|n| n.as_integer()) {
+                Some(n) => Ok(n),
+                None => Err(FuncError("invalid duration".into())),
+            }
+        }
         Value::String(s) => {
             let t = s.trim();
             if t.is_empty() {
@@ -865,7 +894,7 @@ fn as_duration(v: &Value) -> Result<i64, FuncError> {
             }
         }
         Value::Nil => Err(FuncError("invalid duration".into())),
-        Value::Int(n) => Ok(n.saturating_mul(1_000_000_000)),
+        Value::Int(n) | Value::TypedInt(_, n) => Ok(n.saturating_mul(1_000_000_000)),
         Value::Float(f) => Ok((f * 1e9) as i64),
         other => Err(FuncError(format!(
             "unsupported duration type {}",
@@ -892,7 +921,7 @@ fn duration_float(name: &str, a: &[Value], unit: f64) -> FuncResult {
 
 fn duration_int(name: &str, a: &[Value], unit: i64) -> FuncResult {
     let [v] = args::<1>(name, a)?;
-    Ok(Value::Int(as_duration(v).map_or(0, |d| d / unit)))
+    Ok(Value::int64(as_duration(v).map_or(0, |d| d / unit)))
 }
 
 fn duration_seconds(a: &[Value]) -> FuncResult {
@@ -1084,7 +1113,8 @@ mod tests {
         );
         let m = date_modify(&[Value::string("-1h"), t.clone()]).unwrap();
         assert_eq!(fmt(unix_epoch(&[m]).unwrap()), "1709618889");
-        assert_eq!(fmt(duration(&[Value::Int(95)]).unwrap()), "1m35s");
+        assert_eq!(fmt(duration(&[Value::int64(95)]).unwrap()), "1m35s");
+        assert_eq!(fmt(duration(&[Value::string("95")]).unwrap()), "1m35s");
         assert_eq!(
             fmt(duration_round(&[Value::string("2h10m")]).unwrap()),
             "2h"
@@ -1111,5 +1141,73 @@ mod tests {
             panic!("accepted a string")
         };
         assert_eq!(e.0, "wrong type for value; expected time.Time; got string");
+    }
+
+    #[test]
+    fn duration_and_duration_round_take_only_int64_numbers() {
+        // Sprig switches on the dynamic type: a Go `int` (a literal, `len`) falls to 0s.
+        let fmt = |v: Value| super::super::super::gofmt::format_value(&v);
+        assert_eq!(fmt(duration(&[Value::Int(95)]).unwrap()), "0s");
+        assert_eq!(fmt(duration(&[Value::Float(95.0)]).unwrap()), "0s");
+        let hour = 3_600_000_000_000;
+        assert_eq!(fmt(duration_round(&[Value::Int(hour)]).unwrap()), "0s");
+        assert_eq!(
+            fmt(duration_round(&[Value::int64(hour + 1)]).unwrap()),
+            "1h"
+        );
+        assert_eq!(fmt(duration_round(&[duration_value(hour)]).unwrap()), "0s");
+    }
+
+    #[test]
+    fn date_takes_int_and_int64_seconds_but_not_other_integers() {
+        let year = |v: Value| {
+            let t = date_in_zone(&[Value::string("2006"), v, Value::string("UTC")]);
+            super::super::super::gofmt::format_value(&t.unwrap())
+        };
+        assert_eq!(year(Value::Int(0)), "1970");
+        assert_eq!(year(Value::int64(0)), "1970");
+        assert_ne!(year(Value::uint8(0)), "1970");
+    }
+
+    #[test]
+    fn time_methods_check_their_go_parameter_types() {
+        let t = fixed("2024-03-05T07:08:09Z");
+        let day = |v: &Value| match v {
+            Value::Object(o) => o.field("Day"),
+            _ => None,
+        };
+        let next = t.call("AddDate", &[Value::Int(0), Value::Int(0), Value::Int(1)]);
+        assert!(matches!(
+            next.as_ref().map(|r| r.as_ref().map(day)),
+            Some(Ok(Some(Value::Int(6))))
+        ));
+        let refused = t.call("AddDate", &[Value::Int(0), Value::Int(0), Value::int64(1)]);
+        assert_eq!(
+            refused.map(|r| r.map(|_| ())),
+            Some(Err(FuncError(
+                "wrong type for value; expected int; got int64".into()
+            )))
+        );
+        let hour = duration_value(3_600_000_000_000);
+        let later = t
+            .call("Add", &[hour])
+            .and_then(Result::ok)
+            .map(|v| v.type_name());
+        assert_eq!(later.as_deref(), Some("time.Time"));
+        let refused = t.call("Add", &[Value::int64(1)]);
+        assert_eq!(
+            refused.map(|r| r.map(|_| ())),
+            Some(Err(FuncError(
+                "wrong type for value; expected time.Duration; got int64".into()
+            )))
+        );
+        let since = t.call(
+            "Sub",
+            &[Value::Object(Rc::new(fixed("2024-03-05T07:08:08Z")))],
+        );
+        let shown = since
+            .and_then(Result::ok)
+            .map(|v| super::super::super::gofmt::format_value(&v));
+        assert_eq!(shown.as_deref(), Some("1s"));
     }
 }

@@ -73,6 +73,7 @@ pub fn deep_equal(a: &Value, b: &Value) -> bool {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::TypedInt(s, x), Value::TypedInt(t, y)) => s == t && x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
         (Value::Bytes(x), Value::Bytes(y)) => x == y,
@@ -116,7 +117,7 @@ pub fn is_empty(v: &Value) -> bool {
 fn as_items(v: &Value, what: &str) -> Result<Vec<Value>, FuncError> {
     match v {
         Value::List(items) => Ok(items.as_ref().clone()),
-        Value::Bytes(b) => Ok(b.iter().map(|c| Value::Int(i64::from(*c))).collect()),
+        Value::Bytes(b) => Ok(b.iter().map(|c| Value::uint8(*c)).collect()),
         Value::Nil => Err(FuncError(
             "runtime error: invalid memory address or nil pointer dereference".into(),
         )),
@@ -228,7 +229,7 @@ fn concat(a: &[Value]) -> FuncResult {
     for l in a {
         match l {
             Value::List(items) => out.extend(items.iter().cloned()),
-            Value::Bytes(b) => out.extend(b.iter().map(|c| Value::Int(i64::from(*c)))),
+            Value::Bytes(b) => out.extend(b.iter().map(|c| Value::uint8(*c))),
             Value::Nil => {
                 return Err(FuncError(
                     "runtime error: invalid memory address or nil pointer dereference".into(),

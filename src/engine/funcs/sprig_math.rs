@@ -37,7 +37,7 @@ pub fn register(m: &mut HashMap<&'static str, Func>) {
         ("ceil", ceil),
         ("round", round),
         ("int", to_int),
-        ("int64", to_int),
+        ("int64", to_int64_fn),
         ("float64", to_float),
         ("atoi", atoi),
         ("toDecimal", to_decimal),
@@ -50,19 +50,19 @@ pub fn register(m: &mut HashMap<&'static str, Func>) {
 }
 
 fn add(a: &[Value]) -> FuncResult {
-    Ok(Value::Int(
+    Ok(Value::int64(
         a.iter().fold(0i64, |acc, v| acc.wrapping_add(to_int64(v))),
     ))
 }
 
 fn add1(a: &[Value]) -> FuncResult {
     let [v] = args::<1>("add1", a)?;
-    Ok(Value::Int(to_int64(v).wrapping_add(1)))
+    Ok(Value::int64(to_int64(v).wrapping_add(1)))
 }
 
 fn sub(a: &[Value]) -> FuncResult {
     let [x, y] = args::<2>("sub", a)?;
-    Ok(Value::Int(to_int64(x).wrapping_sub(to_int64(y))))
+    Ok(Value::int64(to_int64(x).wrapping_sub(to_int64(y))))
 }
 
 fn divide_by_zero() -> FuncError {
@@ -75,7 +75,7 @@ fn div(a: &[Value]) -> FuncResult {
     if d == 0 {
         return Err(divide_by_zero());
     }
-    Ok(Value::Int(to_int64(x).wrapping_div(d)))
+    Ok(Value::int64(to_int64(x).wrapping_div(d)))
 }
 
 fn modulo(a: &[Value]) -> FuncResult {
@@ -84,24 +84,26 @@ fn modulo(a: &[Value]) -> FuncResult {
     if d == 0 {
         return Err(divide_by_zero());
     }
-    Ok(Value::Int(to_int64(x).wrapping_rem(d)))
+    Ok(Value::int64(to_int64(x).wrapping_rem(d)))
 }
 
 fn mul(a: &[Value]) -> FuncResult {
     args_min("mul", a, 1)?;
-    Ok(Value::Int(a[1..].iter().fold(to_int64(&a[0]), |acc, v| {
-        acc.wrapping_mul(to_int64(v))
-    })))
+    Ok(Value::int64(
+        a[1..]
+            .iter()
+            .fold(to_int64(&a[0]), |acc, v| acc.wrapping_mul(to_int64(v))),
+    ))
 }
 
 fn max(a: &[Value]) -> FuncResult {
     args_min("max", a, 1)?;
-    Ok(Value::Int(a.iter().map(to_int64).max().unwrap_or(0)))
+    Ok(Value::int64(a.iter().map(to_int64).max().unwrap_or(0)))
 }
 
 fn min(a: &[Value]) -> FuncResult {
     args_min("min", a, 1)?;
-    Ok(Value::Int(a.iter().map(to_int64).min().unwrap_or(0)))
+    Ok(Value::int64(a.iter().map(to_int64).min().unwrap_or(0)))
 }
 
 /// A decimal `mantissa × 10^-scale`, as shopspring/decimal's `NewFromFloat` builds it.
@@ -316,6 +318,11 @@ fn to_int(a: &[Value]) -> FuncResult {
     Ok(Value::Int(to_int64(v)))
 }
 
+fn to_int64_fn(a: &[Value]) -> FuncResult {
+    let [v] = args::<1>("int64", a)?;
+    Ok(Value::int64(to_int64(v)))
+}
+
 fn to_float(a: &[Value]) -> FuncResult {
     let [v] = args::<1>("float64", a)?;
     Ok(Value::Float(to_float64(v)))
@@ -346,7 +353,7 @@ fn to_decimal(a: &[Value]) -> FuncResult {
     } else {
         i64::from_str_radix(digits, 8).ok()
     };
-    Ok(Value::Int(parsed.map_or(0, |n| if neg { -n } else { n })))
+    Ok(Value::int64(parsed.map_or(0, |n| if neg { -n } else { n })))
 }
 
 /// Sprig's `untilStep`.

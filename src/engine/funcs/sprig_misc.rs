@@ -384,9 +384,9 @@ impl Object for Version {
 
     fn field(&self, name: &str) -> Option<Value> {
         Some(match name {
-            "Major" => Value::Int(self.major as i64),
-            "Minor" => Value::Int(self.minor as i64),
-            "Patch" => Value::Int(self.patch as i64),
+            "Major" => Value::uint64(self.major),
+            "Minor" => Value::uint64(self.minor),
+            "Patch" => Value::uint64(self.patch),
             "Prerelease" => string_value(self.pre.as_str()),
             "Metadata" => string_value(self.metadata.as_str()),
             "Original" => string_value(self.original.as_str()),

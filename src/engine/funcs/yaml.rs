@@ -52,7 +52,7 @@ fn to_node(v: &Value, via_json: bool) -> Result<Node, FuncError> {
     Ok(match v {
         Value::Nil => Node::Null,
         Value::Bool(b) => Node::Bool(*b),
-        Value::Int(n) => Node::Number(n.to_string()),
+        Value::Int(n) | Value::TypedInt(_, n) => Node::Number(n.to_string()),
         Value::Float(f) => {
             if via_json {
                 let text = format_json_float(*f)?;
@@ -1001,7 +1001,7 @@ fn toml_string(s: &str) -> String {
 fn toml_inline(v: &Value) -> Result<String, String> {
     Ok(match v {
         Value::Bool(b) => b.to_string(),
-        Value::Int(n) => n.to_string(),
+        Value::Int(n) | Value::TypedInt(_, n) => n.to_string(),
         Value::Float(f) => {
             if f.is_nan() {
                 "nan".into()
@@ -1115,7 +1115,7 @@ fn must_to_toml(a: &[Value]) -> FuncResult {
 fn value_from_toml(v: &toml::Value) -> Value {
     match v {
         toml::Value::String(s) => string_value(s.as_str()),
-        toml::Value::Integer(i) => Value::Int(*i),
+        toml::Value::Integer(i) => Value::int64(*i),
         toml::Value::Float(f) => Value::Float(*f),
         toml::Value::Boolean(b) => Value::Bool(*b),
         toml::Value::Datetime(d) => string_value(d.to_string()),
