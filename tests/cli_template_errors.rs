@@ -282,6 +282,52 @@ fn a_value_of_the_wrong_type_is_reported_at_its_operand() {
 }
 
 #[test]
+fn a_nil_that_came_out_of_a_pipeline_is_an_invalid_value() {
+    for (template, at, node, message) in [
+        (
+            "a: {{ upper (.Values.missing) }}\n",
+            "1:20",
+            ".Values.missing",
+            "invalid value; expected string",
+        ),
+        (
+            "a: {{ .Values.missing | upper }}\n",
+            "1:24",
+            "upper",
+            "invalid value; expected string",
+        ),
+        (
+            "{{ $x := .Values.missing }}a: {{ upper $x }}\n",
+            "1:39",
+            "$x",
+            "invalid value; expected string",
+        ),
+        (
+            "a: {{ include (.Values.missing) . }}\n",
+            "1:22",
+            ".Values.missing",
+            "invalid value; expected string",
+        ),
+        // Read straight from a field, nil is a nil interface.
+        (
+            "{{ $x := .Values }}a: {{ upper $x.missing }}\n",
+            // Go places a variable with fields at its first field.
+            "1:33",
+            "$x.missing",
+            "wrong type for value; expected string; got interface {}",
+        ),
+    ] {
+        assert_eq!(
+            template_error(template, ""),
+            format!(
+                "c/templates/t.yaml:{at}\n  executing \"c/templates/t.yaml\" at <{node}>:\n    {message}"
+            ),
+            "{template:?}"
+        );
+    }
+}
+
+#[test]
 fn required_prints_only_its_message_at_the_outermost_call() {
     for (template, expected) in [
         (

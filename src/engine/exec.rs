@@ -231,7 +231,7 @@ impl State<'_, '_> {
         if funcs::is_argument_error(&e) {
             let (args, argv) = call;
             let index = funcs::rejected_argument(argv, &e);
-            return self.argument_error((pos, node), args, index, &e);
+            return self.argument_error((pos, node), (args, argv), index, &e);
         }
         let mut err = self.error(pos, node, format!("error calling {name}: {e}"));
         err.chain.push(e.0);
@@ -245,34 +245,53 @@ impl State<'_, '_> {
     /// is an argument the function did not identify.
     /// `callee` is the function's (or method's) node; `args` the command's operands, the
     /// callee first.
+    ///
+    /// A nil that reached the parameter as a pipeline's result (a parenthesized pipeline,
+    /// a variable, the piped value) is Go's invalid value, `invalid value; expected T`,
+    /// unless `T` can be nil; a nil read from a field is a nil `interface {}`.
     fn argument_error(
         &self,
         callee: (usize, &dyn fmt::Display),
-        args: &[Arg],
+        (args, argv): (&[Arg], &[Value]),
         index: Option<usize>,
         e: &FuncError,
     ) -> ExecError {
-        let explicit = args.get(1..).unwrap_or_default();
-        let node = match index {
-            Some(i) if i < explicit.len() => &explicit[i],
-            Some(_) => match explicit.last() {
-                Some(last) => {
-                    let (at, node) = operand_location(last);
-                    return self.error(at, node, e);
-                }
-                None => return self.error(callee.0, callee.1, e),
-            },
-            None => return self.error(callee.0, callee.1, e),
-        };
         let want =
             e.0.strip_prefix("wrong type for value; expected ")
                 .and_then(|rest| rest.split_once("; got "))
                 .map(|(want, _)| want);
+        let invalid = |i: usize| match want {
+            Some(want) if matches!(argv.get(i), Some(Value::Nil)) && !nil_assignable(want) => {
+                Some(format!("invalid value; expected {want}"))
+            }
+            _ => None,
+        };
+        let explicit = args.get(1..).unwrap_or_default();
+        let (i, node) = match index {
+            Some(i) if i < explicit.len() => (i, &explicit[i]),
+            Some(i) => {
+                let message = invalid(i).unwrap_or_else(|| e.0.clone());
+                return match explicit.last() {
+                    Some(last) => {
+                        let (at, node) = operand_location(last);
+                        self.error(at, node, message)
+                    }
+                    None => self.error(callee.0, callee.1, message),
+                };
+            }
+            None => return self.error(callee.0, callee.1, e),
+        };
         if let Some(message) = want.and_then(|want| constant_mismatch(node, want)) {
             return self.error(node.pos(), node, message);
         }
+        let passed_as_value = matches!(node, Arg::Pipe(_))
+            || matches!(node, Arg::Variable { fields, .. } if fields.is_empty());
+        let message = match invalid(i) {
+            Some(message) if passed_as_value => message,
+            _ => e.0.clone(),
+        };
         let (at, node) = operand_location(node);
-        self.error(at, node, e)
+        self.error(at, node, message)
     }
 
     /// Checks `string` parameters of the engine's own functions (`argv` is their prefix).
@@ -283,7 +302,7 @@ impl State<'_, '_> {
                     "wrong type for value; expected string; got {}",
                     funcs::go_type(v)
                 ));
-                return Err(self.argument_error((pos, &name), args, Some(i), &e));
+                return Err(self.argument_error((pos, &name), (args, argv), Some(i), &e));
             }
         }
         Ok(())
@@ -899,7 +918,7 @@ impl State<'_, '_> {
                     // `error calling` prefix.
                     if funcs::is_argument_error(&e) {
                         let index = funcs::rejected_argument(&argv, &e);
-                        self.argument_error((pos, &name), args, index, &e)
+                        self.argument_error((pos, &name), (args, &argv), index, &e)
                     } else {
                         call_error(self, e)
                     }
@@ -1051,6 +1070,16 @@ fn operand_location(arg: &Arg) -> (usize, &dyn fmt::Display) {
     }
 }
 
+/// Whether Go passes nil to a parameter of this type as its zero value instead of
+/// failing: maps, slices, pointers, functions and interfaces can be nil.
+fn nil_assignable(go_type: &str) -> bool {
+    go_type.starts_with("map[")
+        || go_type.starts_with("[]")
+        || go_type.starts_with('*')
+        || go_type.starts_with("func")
+        || go_type.starts_with("interface")
+}
+
 /// Go's message for a constant operand that does not fit a parameter of type `want`
 /// (`evalArg`: `expected integer; found "x"`, `cannot assign nil to string`), or `None`
 /// for operands Go checks by their value's type.
@@ -1065,7 +1094,7 @@ fn constant_mismatch(node: &Arg, want: &str) -> Option<String> {
         _ => "",
     };
     match node {
-        Arg::Nil(_) if !kind.is_empty() => Some(format!("cannot assign nil to {want}")),
+        Arg::Nil(_) if !nil_assignable(want) => Some(format!("cannot assign nil to {want}")),
         Arg::Bool(..) | Arg::Number(..) | Arg::String(..) if kind.is_empty() => {
             Some(format!("can't handle {node} for arg of type {want}"))
         }
