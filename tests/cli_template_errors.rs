@@ -469,7 +469,8 @@ fn from_yaml_and_from_json_put_their_error_in_the_result() {
 #[test]
 fn a_template_that_renders_invalid_yaml_names_the_template_and_line() {
     // go-yaml's line rule: parser errors name the 0-based line (here the line before the
-    // end of input), scanner errors the 1-based one; each document is trimmed first.
+    // end of input), scanner errors the 1-based one; a document's leading blank lines do
+    // not count, its trailing ones do.
     let head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n";
     for (template, expected) in [
         (
@@ -491,6 +492,18 @@ fn a_template_that_renders_invalid_yaml_names_the_template_and_line() {
         (
             format!("\n\n{head}  a: [\n"),
             "line 5: did not find expected node content",
+        ),
+        (
+            format!("{head}  a: [\n\n\n\n"),
+            "line 8: did not find expected node content",
+        ),
+        (
+            "\n\nkind: \"Pod\n\n\n".to_string(),
+            "line 4: found unexpected end of stream",
+        ),
+        (
+            "kind: Pod: x\n".to_string(),
+            "mapping values are not allowed in this context",
         ),
     ] {
         assert_eq!(

@@ -299,9 +299,9 @@ fn yaml_type(value: &serde_yaml::Value) -> &'static str {
 fn parse_document(path: &str, content: &str) -> Result<Document, Error> {
     let head: Option<Head> = serde_yaml::from_str(content).map_err(|source| Error::YamlParse {
         path: path.to_string(),
-        // Helm's text for a syntax error (go-yaml's, on the trimmed document) when our
-        // YAML reader sees one too; serde's otherwise.
-        message: match crate::values::parse_document(content.trim()) {
+        // Helm's text for a syntax error (go-yaml's) when our YAML reader sees one too;
+        // serde's otherwise.
+        message: match crate::values::parse_document(content) {
             Err(e) => format!("error converting YAML to JSON: {e}"),
             Ok(_) => source.to_string(),
         },

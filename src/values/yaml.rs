@@ -91,7 +91,13 @@ fn go_yaml_syntax_error(text: &str, info: &str, marker: &Marker) -> (usize, Stri
                 | "found duplicate %TAG directive"
                 | "found incompatible YAML document"
         );
-    let line = match marker.line().saturating_sub(1) {
+    // yaml-rust2 marks an unterminated quoted scalar at its start; libyaml at the end.
+    let mark = if problem == "found unexpected end of stream" {
+        text.matches('\n').count()
+    } else {
+        marker.line().saturating_sub(1)
+    };
+    let line = match mark {
         0 => 0,
         line if parser_error => line,
         line => line + 1,
@@ -882,6 +888,10 @@ mod tests {
                 "yaml: line 2: found character that cannot start any token",
             ),
             ("a: 'unterminated", "yaml: found unexpected end of stream"),
+            (
+                "kind: \"Pod\n",
+                "yaml: line 2: found unexpected end of stream",
+            ),
             (
                 "- a\nb: c",
                 "yaml: line 1: did not find expected '-' indicator",
