@@ -209,6 +209,30 @@ fn a_constant_of_the_wrong_type_is_reported_at_the_constant() {
             "5",
             "expected string; found 5",
         ),
+        (
+            "a: {{ round 1.5 0 \"x\" }}\n",
+            "1:18",
+            "\"x\"",
+            "expected float; found \"x\"",
+        ),
+        (
+            "a: {{ dateModify \"1h\" \"x\" }}\n",
+            "1:22",
+            "\"x\"",
+            "can't handle \"x\" for arg of type time.Time",
+        ),
+        (
+            "a: {{ (now).Add \"x\" }}\n",
+            "1:16",
+            "\"x\"",
+            "expected integer; found \"x\"",
+        ),
+        (
+            "a: {{ now.Format 5 }}\n",
+            "1:17",
+            "5",
+            "expected string; found 5",
+        ),
         // Methods of Helm's objects too.
         (
             "a: {{ .Files.Get 5 }}\n",

@@ -1087,7 +1087,8 @@ fn constant_mismatch(node: &Arg, want: &str) -> Option<String> {
     let kind = match want {
         "string" => "string",
         "bool" => "bool",
-        "int" | "int8" | "int16" | "int32" | "int64" => "integer",
+        // `time.Duration` is an `int64` kind.
+        "int" | "int8" | "int16" | "int32" | "int64" | "time.Duration" => "integer",
         "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "uintptr" => "unsigned integer",
         "float32" | "float64" => "float",
         "complex64" | "complex128" => "complex",

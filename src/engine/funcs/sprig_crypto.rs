@@ -298,10 +298,7 @@ fn cert_arg(v: &Value) -> Result<Certificate, FuncError> {
                 key: field("Key"),
             })
         }
-        other => Err(FuncError(format!(
-            "wrong type for value; expected sprig.certificate; got {}",
-            go_type(other)
-        ))),
+        other => Err(super::wrong_type("sprig.certificate", other)),
     }
 }
 

@@ -13,7 +13,7 @@ use chrono::{
 };
 
 use super::super::value::{Func, FuncError, IntType, Object, Value};
-use super::{FuncResult, args, args_min, go_type, int_arg, str_arg, string_value};
+use super::{FuncResult, args, args_min, int_arg, str_arg, string_value, wrong_type};
 
 /// Registers the date functions.
 pub fn register(m: &mut HashMap<&'static str, Func>) {
@@ -130,10 +130,7 @@ impl Object for GoTime {
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
         Some(match (name, args) {
             ("Format", [Value::String(layout)]) => Ok(string_value(self.format(layout))),
-            ("Format", [other]) => Err(FuncError(format!(
-                "wrong type for value; expected string; got {}",
-                go_type(other)
-            ))),
+            ("Format", [other]) => Err(wrong_type("string", other)),
             ("Add", [arg]) => {
                 // `Add(d time.Duration)`: a literal converts, a duration passes, and any
                 // other typed value (an `int64` from Sprig's math) is refused, as in Go.
@@ -143,12 +140,7 @@ impl Object for GoTime {
                         .field("Nanoseconds")
                         .and_then(|n| n.as_integer())
                         .unwrap_or(0),
-                    other => {
-                        return Some(Err(FuncError(format!(
-                            "wrong type for value; expected time.Duration; got {}",
-                            go_type(other)
-                        ))));
-                    }
+                    other => return Some(Err(wrong_type("time.Duration", other))),
                 };
                 Ok(Value::Object(Rc::new(GoTime {
                     at: self.at + chrono::Duration::nanoseconds(ns),
@@ -585,10 +577,7 @@ fn time_arg(v: &Value) -> GoTime {
 fn strict_time_arg(v: &Value) -> Result<GoTime, FuncError> {
     match v {
         Value::Object(o) if o.type_name() == "time.Time" => Ok(time_arg(v)),
-        other => Err(FuncError(format!(
-            "wrong type for value; expected time.Time; got {}",
-            go_type(other)
-        ))),
+        other => Err(wrong_type("time.Time", other)),
     }
 }
 

@@ -295,10 +295,7 @@ fn round(a: &[Value]) -> FuncResult {
         Some(Value::Float(f)) => *f,
         Some(Value::Int(i)) => *i as f64,
         Some(other) => {
-            return Err(FuncError(format!(
-                "wrong type for value; expected float64; got {}",
-                super::go_type(other)
-            )));
+            return Err(super::wrong_type("float64", other));
         }
         None => 0.5,
     };

@@ -231,10 +231,7 @@ fn url_parse(a: &[Value]) -> FuncResult {
 fn url_join(a: &[Value]) -> FuncResult {
     let [d] = args::<1>("urlJoin", a)?;
     let Value::Map(m) = d else {
-        return Err(FuncError(format!(
-            "wrong type for value; expected map[string]interface {{}}; got {}",
-            super::go_type(d)
-        )));
+        return Err(super::wrong_type("map[string]interface {}", d));
     };
     let m = m.borrow();
     let get = |k: &str| m.get(k).map(strval).unwrap_or_default();
