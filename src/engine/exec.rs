@@ -22,7 +22,7 @@ use super::lex::go_quote;
 use super::parse::{
     Arg, Branch, Builtin, Command, EngineFunc, FuncRef, FuncTable, Node, Pipe, Tree, TreeSet, parse,
 };
-use super::value::{FuncError, Value};
+use super::value::{Func, FuncError, Object, Value};
 
 /// Helm's marker pair around `required`/`fail` messages (`HELM_ERR_START…HELM_ERR_END`).
 pub const WARN_START: &str = "HELM_ERR_START";
@@ -822,7 +822,7 @@ impl State<'_, '_> {
                     // Go checks argument counts and types before calling, without the
                     // `error calling` prefix.
                     if funcs::is_argument_error(&e) {
-                        self.error(pos, &ident, &e)
+                        self.argument_error(pos, ident, f, args, &argv, e)
                     } else {
                         call_error(self, e)
                     }
@@ -838,6 +838,49 @@ impl State<'_, '_> {
                 self.call_engine(e, &argv)
                     .map_err(|cause| self.call_error(cmd, name, cause))
             }
+        }
+    }
+
+    /// A typed parameter's check failed. Go checks each operand as it evaluates it, so the
+    /// error names that operand (or, for a piped-in final value, the operand evaluated last),
+    /// not the function; and a nil that arrived through a pipeline, a variable or the pipe is
+    /// an invalid `reflect.Value` there ("invalid value; expected T"), while a nil read
+    /// straight from a field is a nil interface ("wrong type for value; … got interface {}").
+    /// Count errors stay on the function, as in Go.
+    fn argument_error(
+        &self,
+        pos: usize,
+        ident: &str,
+        f: Func,
+        args: &[Arg],
+        argv: &[Value],
+        e: FuncError,
+    ) -> ExecError {
+        let Some((want, got)) = wrong_type_parts(&e.0) else {
+            return self.error(pos, &ident, &e);
+        };
+        let Some(i) = mistyped_operand(f, argv, got) else {
+            return self.error(pos, &ident, &e);
+        };
+        let operands = args.get(1..).unwrap_or_default();
+        let (blamed, passed_as_value) = match operands.get(i) {
+            Some(arg) => (
+                Some(last_evaluated(arg)),
+                matches!(arg, Arg::Pipe(_))
+                    || matches!(arg, Arg::Variable { fields, .. } if fields.is_empty()),
+            ),
+            None => (operands.last().map(last_evaluated), true),
+        };
+        let message = if let Some(m) = operands.get(i).and_then(|a| literal_mismatch(a, want)) {
+            m
+        } else if passed_as_value && matches!(argv[i], Value::Nil) && !nil_assignable(want) {
+            format!("invalid value; expected {want}")
+        } else {
+            e.0
+        };
+        match blamed {
+            Some(arg) => self.error(arg.pos(), arg, message),
+            None => self.error(pos, &ident, message),
         }
     }
 
@@ -1327,6 +1370,100 @@ fn call_builtin(b: Builtin, argv: &[Value]) -> Result<Value, FuncError> {
     })
 }
 
+/// `("T", "U")` of Go's `wrong type for value; expected T; got U`.
+fn wrong_type_parts(message: &str) -> Option<(&str, &str)> {
+    message
+        .strip_prefix("wrong type for value; expected ")?
+        .split_once("; got ")
+}
+
+/// Whether Go turns an invalid (nil) value into the zero of this parameter type instead of
+/// failing: maps, slices, pointers and interfaces can be nil.
+fn nil_assignable(go_type: &str) -> bool {
+    go_type.starts_with("map[")
+        || go_type.starts_with("[]")
+        || go_type.starts_with('*')
+        || go_type.starts_with("interface")
+}
+
+/// Go's message for a constant operand its parameter rejects (text/template converts
+/// constants by the parameter's kind rather than checking a value's type).
+fn literal_mismatch(arg: &Arg, want: &str) -> Option<String> {
+    let found = match arg {
+        Arg::Nil(_) if !nil_assignable(want) => {
+            return Some(format!("cannot assign nil to {want}"));
+        }
+        Arg::Bool(..) | Arg::Number(..) | Arg::String(..) => arg,
+        _ => return None,
+    };
+    Some(match want {
+        "bool" => format!("expected bool; found {found}"),
+        "string" => format!("expected string; found {found}"),
+        "int" | "int8" | "int16" | "int32" | "int64" => format!("expected integer; found {found}"),
+        "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "uintptr" => {
+            format!("expected unsigned integer; found {found}")
+        }
+        "float32" | "float64" => format!("expected float; found {found}"),
+        other => format!("can't handle {found} for arg of type {other}"),
+    })
+}
+
+/// A stand-in operand of a type no parameter accepts but `interface{}`.
+struct Probe;
+
+const PROBE_TYPE: &str = "<probe>";
+
+impl Object for Probe {
+    fn type_name(&self) -> &str {
+        PROBE_TYPE
+    }
+    fn field(&self, _: &str) -> Option<Value> {
+        None
+    }
+    fn call(&self, _: &str, _: &[Value]) -> Option<Result<Value, FuncError>> {
+        None
+    }
+    fn display(&self) -> String {
+        PROBE_TYPE.to_string()
+    }
+}
+
+/// Which operand failed a typed parameter of `f`, given the failing type `got`: Go checks
+/// operands in order and reports the first whose parameter rejects it. With several
+/// operands of that type (`ternary .a .b .c`, whose first two parameters take anything),
+/// each is replaced in turn by a probe that only `interface{}` accepts: the first one the
+/// function then rejects by the probe's type is the typed one.
+fn mistyped_operand(f: Func, argv: &[Value], got: &str) -> Option<usize> {
+    let candidates: Vec<usize> = (0..argv.len())
+        .filter(|&i| funcs::go_type(&argv[i]) == got)
+        .collect();
+    if candidates.len() > 1 {
+        for &i in &candidates {
+            let mut probe = argv.to_vec();
+            probe[i] = Value::Object(Rc::new(Probe));
+            if let Err(e) = f(&probe)
+                && wrong_type_parts(&e.0).is_some_and(|(_, g)| g == PROBE_TYPE)
+            {
+                return Some(i);
+            }
+        }
+    }
+    candidates.first().copied()
+}
+
+/// The node Go's executor last stood on after evaluating an operand: the operand itself, or
+/// for a parenthesised pipeline the last operand of its last command (recursively).
+fn last_evaluated(arg: &Arg) -> &Arg {
+    match arg {
+        Arg::Pipe(pipe) => match pipe.cmds.last().map(|c| c.args.as_slice()) {
+            Some([Arg::Identifier { .. }, .., last]) => last_evaluated(last),
+            Some([only, ..]) => last_evaluated(only),
+            _ => arg,
+        },
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1353,6 +1490,86 @@ mod tests {
 
     fn ok(text: &str, data: serde_json::Value) -> String {
         run(text, data).unwrap_or_else(|e| format!("ERROR: {e}"))
+    }
+
+    /// Runs `text` with every Sprig/Helm function available; returns the error text.
+    fn run_error(text: &str) -> String {
+        let table = FuncTable::new(&funcs::builtin_functions());
+        let set = match parse("t.yaml", text, &table) {
+            Ok(set) => set,
+            Err(e) => return format!("parse error: {e}"),
+        };
+        let env = Env::new(&set, &table, None);
+        let mut out = String::new();
+        match env.execute("t.yaml", Value::from_json(&serde_json::json!({})), &mut out) {
+            Ok(()) => format!("no error: {out}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_mistyped_field_operand_is_blamed_instead_of_the_function() {
+        assert_eq!(
+            run_error("{{ upper .a }}"),
+            "template: t.yaml:1:9: executing \"t.yaml\" at <.a>: wrong type for value; expected string; got interface {}"
+        );
+    }
+
+    #[test]
+    fn of_several_nil_operands_the_one_with_a_typed_parameter_is_blamed() {
+        // ternary's first two parameters take anything; only the third is a bool.
+        assert_eq!(
+            run_error("{{ ternary .a .b .c }}"),
+            "template: t.yaml:1:17: executing \"t.yaml\" at <.c>: wrong type for value; expected bool; got interface {}"
+        );
+    }
+
+    #[test]
+    fn a_nil_that_came_through_a_pipeline_or_variable_is_an_invalid_value() {
+        assert_eq!(
+            run_error("{{ .a | ternary \"x\" \"y\" }}"),
+            "template: t.yaml:1:20: executing \"t.yaml\" at <\"y\">: invalid value; expected bool"
+        );
+        assert_eq!(
+            run_error("{{ $v := .a }}{{ upper $v }}"),
+            "template: t.yaml:1:23: executing \"t.yaml\" at <$v>: invalid value; expected string"
+        );
+        assert_eq!(
+            run_error("{{ upper (.a) }}"),
+            "template: t.yaml:1:10: executing \"t.yaml\" at <.a>: invalid value; expected string"
+        );
+        assert_eq!(
+            run_error("{{ .a | upper }}"),
+            "template: t.yaml:1:8: executing \"t.yaml\" at <upper>: invalid value; expected string"
+        );
+    }
+
+    #[test]
+    fn constant_operands_get_go_conversion_messages() {
+        assert_eq!(
+            run_error("{{ upper 3 }}"),
+            "template: t.yaml:1:9: executing \"t.yaml\" at <3>: expected string; found 3"
+        );
+        assert_eq!(
+            run_error("{{ ternary 1 2 nil }}"),
+            "template: t.yaml:1:15: executing \"t.yaml\" at <nil>: cannot assign nil to bool"
+        );
+        assert_eq!(
+            run_error("{{ indent \"x\" \"y\" }}"),
+            "template: t.yaml:1:10: executing \"t.yaml\" at <\"x\">: expected integer; found \"x\""
+        );
+        assert_eq!(
+            run_error("{{ hasKey \"x\" \"y\" }}"),
+            "template: t.yaml:1:10: executing \"t.yaml\" at <\"x\">: can't handle \"x\" for arg of type map[string]interface {}"
+        );
+    }
+
+    #[test]
+    fn wrong_argument_counts_stay_on_the_function() {
+        assert_eq!(
+            run_error("{{ upper }}"),
+            "template: t.yaml:1:3: executing \"t.yaml\" at <upper>: wrong number of args for upper: want 1 got 0"
+        );
     }
 
     #[test]
