@@ -296,10 +296,62 @@ fn yaml_type(value: &serde_yaml::Value) -> &'static str {
     }
 }
 
+/// Problems libyaml's parser (not its scanner) reports without a `while parsing` context.
+const PARSER_PROBLEMS: [&str; 5] = [
+    "did not find expected <document start>",
+    "found duplicate %YAML directive",
+    "found incompatible YAML document",
+    "found duplicate %TAG directive",
+    "found undefined tag handle",
+];
+
+/// A YAML syntax error as Helm prints it: sigs.k8s.io/yaml wraps go-yaml v2's
+/// `yaml: line N: PROBLEM` in `error converting YAML to JSON: `. go-yaml v2 takes the line
+/// from the 0-based problem mark, adding one only for scanner errors, and omits it on the
+/// first line. `None` for errors that are not libyaml's (wrong shape of the document).
+fn go_yaml_syntax_error(error: &serde_yaml::Error) -> Option<String> {
+    let text = error.to_string();
+    let (problem, rest) = match text
+        .find(" at line ")
+        .or_else(|| text.find(" at position "))
+    {
+        Some(i) => text.split_at(i),
+        None => (text.as_str(), ""),
+    };
+    let libyaml = [
+        "found ",
+        "did not find ",
+        "could not find ",
+        "mapping values are not allowed",
+        "block sequence entries are not allowed",
+        "invalid leading UTF-8",
+        "invalid trailing UTF-8",
+        "incomplete UTF-8",
+        "control characters are not allowed",
+    ];
+    if !libyaml.iter().any(|p| problem.starts_with(p)) {
+        return None;
+    }
+    let parser_error = rest
+        .split_once(", ")
+        .is_some_and(|(_, context)| context.starts_with("while parsing"))
+        || PARSER_PROBLEMS.contains(&problem);
+    // serde_yaml's lines are 1-based: the 0-based mark is one less.
+    let mark = error.location().map_or(0, |l| l.line().saturating_sub(1));
+    let line = match mark {
+        0 => String::new(),
+        n if parser_error => format!("line {n}: "),
+        n => format!("line {}: ", n + 1),
+    };
+    Some(format!(
+        "error converting YAML to JSON: yaml: {line}{problem}"
+    ))
+}
+
 fn parse_document(path: &str, content: &str) -> Result<Document, Error> {
     let head: Option<Head> = serde_yaml::from_str(content).map_err(|source| Error::YamlParse {
         path: path.to_string(),
-        message: source.to_string(),
+        message: go_yaml_syntax_error(&source).unwrap_or_else(|| source.to_string()),
     })?;
     let head = head.unwrap_or_default();
     let metadata = head.metadata.unwrap_or_default();
@@ -628,6 +680,44 @@ mod tests {
                 .starts_with("YAML parse error on c/templates/bad.yaml: "),
             "{err}"
         );
+    }
+
+    /// Each input and the message real Helm 4.3 printed for it (install of a one-template chart).
+    #[test]
+    fn yaml_syntax_errors_read_as_helms() {
+        let cases = [
+            (
+                "kind: Pod\nmetadata:\n  name: a\n  labels: x: y\n",
+                "yaml: line 4: mapping values are not allowed in this context",
+            ),
+            (
+                "kind: Pod: x\n",
+                "yaml: mapping values are not allowed in this context",
+            ),
+            (
+                "kind: Pod\nmetadata:\n  name: [a, b\n",
+                "yaml: line 3: did not find expected ',' or ']'",
+            ),
+            (
+                "kind: Pod\nmetadata:\n\tname: a\n",
+                "yaml: line 3: found character that cannot start any token",
+            ),
+            (
+                "kind: \"Pod\n",
+                "yaml: line 2: found unexpected end of stream",
+            ),
+        ];
+        for (doc, want) in cases {
+            let err = sort_manifests(&files(&[("c/templates/a.yaml", doc)]), KindOrder::Install)
+                .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "YAML parse error on c/templates/a.yaml: error converting YAML to JSON: {want}"
+                ),
+                "{doc:?}"
+            );
+        }
     }
 
     #[test]
