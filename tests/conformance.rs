@@ -555,3 +555,59 @@ fn every_reproducible_conformance_chart_renders_helms_notes() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The mirror lookup of [`prepare_chart`]: a source inside a git repository is read at the
+/// recorded commit (later edits do not leak in), an unknown commit is not found there, and a
+/// plain directory is copied.
+#[test]
+fn dependency_sources_are_read_at_their_commit_from_git_or_copied() {
+    let repo = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(repo.path())
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    run(&["init", "-q"]);
+    let chart = repo.path().join("charts/sub");
+    std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
+    std::fs::write(chart.join("Chart.yaml"), "name: sub\nversion: 1.0.0\n").expect("write");
+    std::fs::write(chart.join("templates/a.yaml"), "a: 1\n").expect("write");
+    run(&["add", "."]);
+    run(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-q",
+        "-m",
+        "v1",
+    ]);
+    let commit = run(&["rev-parse", "HEAD"]);
+    std::fs::write(chart.join("templates/a.yaml"), "a: 2\n").expect("write");
+
+    let dest = tempfile::tempdir().expect("tempdir");
+    let at_commit = dest.path().join("git");
+    assert!(git_archive(&chart, &commit, &at_commit));
+    assert_eq!(
+        std::fs::read_to_string(at_commit.join("templates/a.yaml")).expect("read"),
+        "a: 1\n"
+    );
+    assert!(!git_archive(
+        &chart,
+        "0000000000000000000000000000000000000000",
+        &dest.path().join("none")
+    ));
+
+    let copied = dest.path().join("copy");
+    copy_dir(&chart, &copied);
+    assert_eq!(
+        std::fs::read_to_string(copied.join("templates/a.yaml")).expect("read"),
+        "a: 2\n"
+    );
+}
