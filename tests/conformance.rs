@@ -10,15 +10,25 @@
 //! in the corpus lists varying hook or notes lines; hooks are compared whole.
 //! Notes (`info.notes`) are compared by a second test through the library's render path
 //! (`template` does not print them).
+//!
+//! A case whose `chart/charts/` lacks a dependency is rendered from a temporary copy of the chart
+//! when meta.json names that dependency's source as `<dir> @ <commit>`: `git archive <commit>` of
+//! `<dir>` when `<dir>` lies in a git repository holding that commit, else a copy of `<dir>`.
+//! `RHELM_CONFORMANCE_MIRROR` replaces the sources' `/work/.mirror` prefix. A case with a source
+//! that cannot be found stays "not reproducible", and rhelm must refuse its directory as Helm does.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use serde_json::Value as Json;
 
 use crate::common::*;
 
 const MASK: &str = "\u{0}<unstable line: value Helm randomises>";
+
+/// The mirror prefix meta.json's dependency sources are written with.
+const MIRROR_PREFIX: &str = "/work/.mirror";
 
 struct Case {
     name: String,
@@ -107,7 +117,7 @@ fn mask(text: &str, lines: &BTreeSet<usize>) -> String {
     out.join("\n")
 }
 
-fn template_args(case: &Case, capabilities: &[String]) -> Vec<String> {
+fn template_args(case: &Case, chart: &Path, capabilities: &[String]) -> Vec<String> {
     let meta = read_json(&case.dir.join("meta.json"));
     let namespace = meta["namespace"]
         .as_str()
@@ -120,7 +130,7 @@ fn template_args(case: &Case, capabilities: &[String]) -> Vec<String> {
     let mut args = vec![
         "template".to_string(),
         meta["release"].as_str().unwrap_or("conf").to_string(),
-        case.dir.join("chart").display().to_string(),
+        chart.display().to_string(),
         "-n".to_string(),
         namespace,
         "-f".to_string(),
@@ -203,6 +213,173 @@ fn read_json_yaml_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// The chart directory a case renders from.
+struct Prepared {
+    /// The corpus's `chart/`, or the assembled temporary copy.
+    chart: PathBuf,
+    /// Dependencies that are neither vendored nor found at their meta.json source.
+    missing: Vec<String>,
+    /// Keeps the assembled copy alive while the case runs.
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// The root chart's dependencies as meta.json lists them: (name, source).
+fn dependency_sources(case: &Case) -> Vec<(String, String)> {
+    let meta = read_json(&case.dir.join("meta.json"));
+    let root = read_json_yaml_name(&case.dir.join("chart/Chart.yaml"));
+    meta["dependencies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["parent"].as_str() == Some(root.as_str()))
+        .filter_map(|d| {
+            Some((
+                d["name"].as_str()?.to_string(),
+                d["source"].as_str().unwrap_or("").to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// `<dir> @ <commit>` with the mirror prefix replaced by `RHELM_CONFORMANCE_MIRROR`.
+fn parse_source(source: &str) -> Option<(PathBuf, String)> {
+    let (dir, commit) = source.split_once(" @ ")?;
+    let mirror =
+        std::env::var("RHELM_CONFORMANCE_MIRROR").unwrap_or_else(|_| MIRROR_PREFIX.to_string());
+    let dir = match dir.trim().strip_prefix(MIRROR_PREFIX) {
+        Some(rest) => format!("{}{rest}", mirror.trim_end_matches('/')),
+        None => dir.trim().to_string(),
+    };
+    Some((PathBuf::from(dir), commit.trim().to_string()))
+}
+
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Writes `dir` as of `commit` to `dest` when `dir` lies in a git repository holding that
+/// commit; false when it does not (or git is missing).
+fn git_archive(dir: &Path, commit: &str, dest: &Path) -> bool {
+    if !dir.is_dir() {
+        return false;
+    }
+    let (Some(top), Some(prefix)) = (
+        git(dir, &["rev-parse", "--show-toplevel"]),
+        git(dir, &["rev-parse", "--show-prefix"]),
+    ) else {
+        return false;
+    };
+    let top = PathBuf::from(top);
+    let prefix = prefix.trim_end_matches('/').to_string();
+    if prefix.is_empty()
+        || git(&top, &["cat-file", "-e", &format!("{commit}^{{commit}}")]).is_none()
+    {
+        return false;
+    }
+    let Ok(out) = Command::new("git")
+        .arg("-C")
+        .arg(&top)
+        .args(["archive", "--format=tar", commit, "--", &prefix])
+        .stderr(Stdio::null())
+        .output()
+    else {
+        return false;
+    };
+    if !out.status.success() {
+        return false;
+    }
+    let staging = tempfile::tempdir().expect("tempdir");
+    tar::Archive::new(out.stdout.as_slice())
+        .unpack(staging.path())
+        .unwrap_or_else(|e| panic!("unpacking git archive of {}: {e}", dir.display()));
+    let tree = staging.path().join(&prefix);
+    if !tree.is_dir() {
+        return false;
+    }
+    copy_dir(&tree, dest);
+    true
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("creating {}: {e}", to.display()));
+    let entries =
+        std::fs::read_dir(from).unwrap_or_else(|e| panic!("reading {}: {e}", from.display()));
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target)
+                .unwrap_or_else(|e| panic!("copying {}: {e}", path.display()));
+        }
+    }
+}
+
+/// The case's chart, with each dependency missing from `charts/` taken from its meta.json
+/// source when that source exists (see the module docs).
+fn prepare_chart(case: &Case) -> Prepared {
+    let corpus = case.dir.join("chart");
+    let missing = missing_dependencies(case);
+    if missing.is_empty() {
+        return Prepared {
+            chart: corpus,
+            missing,
+            _temp: None,
+        };
+    }
+    let sources = dependency_sources(case);
+    let temp = tempfile::tempdir().expect("tempdir");
+    let chart = temp.path().join(
+        corpus
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_else(|| "chart".into()),
+    );
+    copy_dir(&corpus, &chart);
+    let mut unresolved = Vec::new();
+    for name in &missing {
+        let dest = chart.join("charts").join(name);
+        let found = sources
+            .iter()
+            .filter(|(n, _)| n == name)
+            .filter_map(|(_, source)| parse_source(source))
+            .any(|(dir, commit)| {
+                git_archive(&dir, &commit, &dest) || {
+                    dir.is_dir() && {
+                        copy_dir(&dir, &dest);
+                        true
+                    }
+                }
+            });
+        if !found {
+            unresolved.push(name.clone());
+        }
+    }
+    if unresolved.is_empty() {
+        Prepared {
+            chart,
+            missing: unresolved,
+            _temp: Some(temp),
+        }
+    } else {
+        Prepared {
+            chart: corpus,
+            missing: unresolved,
+            _temp: None,
+        }
+    }
+}
+
 #[test]
 fn every_conformance_chart_renders_byte_identical_to_helm() {
     let capabilities =
@@ -216,10 +393,11 @@ fn every_conformance_chart_renders_byte_identical_to_helm() {
     let mut failures = Vec::new();
     let mut unreproducible = Vec::new();
     for case in &cases {
-        let args = template_args(case, &capabilities);
+        let prepared = prepare_chart(case);
+        let args = template_args(case, &prepared.chart, &capabilities);
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = rhelm_offline(&argv);
-        let missing = missing_dependencies(case);
+        let missing = &prepared.missing;
         if !missing.is_empty() {
             // Helm itself cannot render this chart directory: the corpus lacks subcharts
             // Helm had when it recorded the case. rhelm must refuse it as Helm would.
@@ -236,9 +414,11 @@ fn every_conformance_chart_renders_byte_identical_to_helm() {
                 case.name
             );
             unreproducible.push(format!(
-                "{}: not reproducible from the shared data (dependencies not vendored in charts/: {})",
+                "{}: not reproducible from the shared data (dependencies not vendored in charts/: {}; \
+                 their meta.json sources are not under {})",
                 case.name,
-                missing.join(", ")
+                missing.join(", "),
+                std::env::var("RHELM_CONFORMANCE_MIRROR").unwrap_or_else(|_| MIRROR_PREFIX.into())
             ));
             continue;
         }
@@ -322,7 +502,8 @@ fn every_reproducible_conformance_chart_renders_helms_notes() {
     let mut compared = 0;
     let mut failures = Vec::new();
     for case in cases() {
-        if !missing_dependencies(&case).is_empty() {
+        let prepared = prepare_chart(&case);
+        if !prepared.missing.is_empty() {
             continue;
         }
         let meta = read_json(&case.dir.join("meta.json"));
@@ -330,7 +511,7 @@ fn every_reproducible_conformance_chart_renders_helms_notes() {
             .as_str()
             .unwrap_or("")
             .to_string();
-        let chart = rhelm::chart::load_chart(case.dir.join("chart")).expect("chart loads");
+        let chart = rhelm::chart::load_chart(&prepared.chart).expect("chart loads");
         let values = rhelm::values::merge_sources(&rhelm::values::ValueSources {
             files: vec![case.dir.join("values.yaml")],
             ..Default::default()
@@ -373,4 +554,60 @@ fn every_reproducible_conformance_chart_renders_helms_notes() {
         compared - failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The mirror lookup of [`prepare_chart`]: a source inside a git repository is read at the
+/// recorded commit (later edits do not leak in), an unknown commit is not found there, and a
+/// plain directory is copied.
+#[test]
+fn dependency_sources_are_read_at_their_commit_from_git_or_copied() {
+    let repo = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(repo.path())
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    run(&["init", "-q"]);
+    let chart = repo.path().join("charts/sub");
+    std::fs::create_dir_all(chart.join("templates")).expect("mkdir");
+    std::fs::write(chart.join("Chart.yaml"), "name: sub\nversion: 1.0.0\n").expect("write");
+    std::fs::write(chart.join("templates/a.yaml"), "a: 1\n").expect("write");
+    run(&["add", "."]);
+    run(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-q",
+        "-m",
+        "v1",
+    ]);
+    let commit = run(&["rev-parse", "HEAD"]);
+    std::fs::write(chart.join("templates/a.yaml"), "a: 2\n").expect("write");
+
+    let dest = tempfile::tempdir().expect("tempdir");
+    let at_commit = dest.path().join("git");
+    assert!(git_archive(&chart, &commit, &at_commit));
+    assert_eq!(
+        std::fs::read_to_string(at_commit.join("templates/a.yaml")).expect("read"),
+        "a: 1\n"
+    );
+    assert!(!git_archive(
+        &chart,
+        "0000000000000000000000000000000000000000",
+        &dest.path().join("none")
+    ));
+
+    let copied = dest.path().join("copy");
+    copy_dir(&chart, &copied);
+    assert_eq!(
+        std::fs::read_to_string(copied.join("templates/a.yaml")).expect("read"),
+        "a: 2\n"
+    );
 }

@@ -1528,6 +1528,86 @@ mod tests {
         run(text, data).unwrap_or_else(|e| format!("ERROR: {e}"))
     }
 
+    /// Runs `text` with every Sprig/Helm function available; returns the error text.
+    fn run_error(text: &str) -> String {
+        let table = FuncTable::new(&funcs::builtin_functions());
+        let set = match parse("t.yaml", text, &table) {
+            Ok(set) => set,
+            Err(e) => return format!("parse error: {e}"),
+        };
+        let env = Env::new(&set, &table, None);
+        let mut out = String::new();
+        match env.execute("t.yaml", Value::from_json(&serde_json::json!({})), &mut out) {
+            Ok(()) => format!("no error: {out}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_mistyped_field_operand_is_blamed_instead_of_the_function() {
+        assert_eq!(
+            run_error("{{ upper .a }}"),
+            "template: t.yaml:1:9: executing \"t.yaml\" at <.a>: wrong type for value; expected string; got interface {}"
+        );
+    }
+
+    #[test]
+    fn of_several_nil_operands_the_one_with_a_typed_parameter_is_blamed() {
+        // ternary's first two parameters take anything; only the third is a bool.
+        assert_eq!(
+            run_error("{{ ternary .a .b .c }}"),
+            "template: t.yaml:1:17: executing \"t.yaml\" at <.c>: wrong type for value; expected bool; got interface {}"
+        );
+    }
+
+    #[test]
+    fn a_nil_that_came_through_a_pipeline_or_variable_is_an_invalid_value() {
+        assert_eq!(
+            run_error("{{ .a | ternary \"x\" \"y\" }}"),
+            "template: t.yaml:1:20: executing \"t.yaml\" at <\"y\">: invalid value; expected bool"
+        );
+        assert_eq!(
+            run_error("{{ $v := .a }}{{ upper $v }}"),
+            "template: t.yaml:1:23: executing \"t.yaml\" at <$v>: invalid value; expected string"
+        );
+        assert_eq!(
+            run_error("{{ upper (.a) }}"),
+            "template: t.yaml:1:10: executing \"t.yaml\" at <.a>: invalid value; expected string"
+        );
+        assert_eq!(
+            run_error("{{ .a | upper }}"),
+            "template: t.yaml:1:8: executing \"t.yaml\" at <upper>: invalid value; expected string"
+        );
+    }
+
+    #[test]
+    fn constant_operands_get_go_conversion_messages() {
+        assert_eq!(
+            run_error("{{ upper 3 }}"),
+            "template: t.yaml:1:9: executing \"t.yaml\" at <3>: expected string; found 3"
+        );
+        assert_eq!(
+            run_error("{{ ternary 1 2 nil }}"),
+            "template: t.yaml:1:15: executing \"t.yaml\" at <nil>: cannot assign nil to bool"
+        );
+        assert_eq!(
+            run_error("{{ indent \"x\" \"y\" }}"),
+            "template: t.yaml:1:10: executing \"t.yaml\" at <\"x\">: expected integer; found \"x\""
+        );
+        assert_eq!(
+            run_error("{{ hasKey \"x\" \"y\" }}"),
+            "template: t.yaml:1:10: executing \"t.yaml\" at <\"x\">: can't handle \"x\" for arg of type map[string]interface {}"
+        );
+    }
+
+    #[test]
+    fn wrong_argument_counts_stay_on_the_function() {
+        assert_eq!(
+            run_error("{{ upper }}"),
+            "template: t.yaml:1:3: executing \"t.yaml\" at <upper>: wrong number of args for upper: want 1 got 0"
+        );
+    }
+
     #[test]
     fn field_chain_on_missing_parent_is_a_nil_pointer_error() {
         let err = run("a\n  {{ .Values.x.y }}", serde_json::json!({"Values": {}}));

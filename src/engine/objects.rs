@@ -405,6 +405,29 @@ mod tests {
     }
 
     #[test]
+    fn a_glob_matching_nothing_is_false_and_one_matching_a_file_is_true() {
+        let f = files();
+        let none = Value::Object(Rc::new(f.glob("dashboards/*.json")));
+        let some = Value::Object(Rc::new(f.glob("config/*")));
+        assert!(!none.is_truthy());
+        assert!(some.is_truthy());
+    }
+
+    #[test]
+    fn a_struct_object_is_true_even_without_entries() {
+        let caps = capabilities_object("v1.20.2", &[], "v4.3.0");
+        assert!(caps.is_truthy());
+        let Value::Object(c) = caps else { panic!() };
+        let Some(apis) = c.field("APIVersions") else {
+            panic!()
+        };
+        assert!(
+            !apis.is_truthy(),
+            "an empty APIVersions slice is false in Go"
+        );
+    }
+
+    #[test]
     fn lines_drop_the_final_newline() {
         let f = files();
         let lines = f.call("Lines", &[Value::string("config/a.conf")]);

@@ -169,7 +169,9 @@ impl Value {
         }
     }
 
-    /// Go's truthiness: false, 0, "", nil, empty list/map are false.
+    /// Go's truthiness: false, 0, "", nil, empty list/map are false. An object that Go holds
+    /// as a map or slice (`.Files`, a `.Files.Glob` result, `.Capabilities.APIVersions`) is
+    /// false when empty; a struct is always true.
     pub fn is_truthy(&self) -> bool {
         match self {
             Value::Nil => false,
@@ -180,7 +182,7 @@ impl Value {
             Value::Bytes(b) => !b.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Map(m) => !m.borrow().is_empty(),
-            Value::Object(_) => true,
+            Value::Object(o) => o.entries().is_none_or(|e| !e.is_empty()),
         }
     }
 

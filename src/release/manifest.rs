@@ -635,6 +635,44 @@ mod tests {
         );
     }
 
+    /// Each input and the message real Helm 4.3 printed for it (install of a one-template chart).
+    #[test]
+    fn yaml_syntax_errors_read_as_helms() {
+        let cases = [
+            (
+                "kind: Pod\nmetadata:\n  name: a\n  labels: x: y\n",
+                "yaml: line 4: mapping values are not allowed in this context",
+            ),
+            (
+                "kind: Pod: x\n",
+                "yaml: mapping values are not allowed in this context",
+            ),
+            (
+                "kind: Pod\nmetadata:\n  name: [a, b\n",
+                "yaml: line 3: did not find expected ',' or ']'",
+            ),
+            (
+                "kind: Pod\nmetadata:\n\tname: a\n",
+                "yaml: line 3: found character that cannot start any token",
+            ),
+            (
+                "kind: \"Pod\n",
+                "yaml: line 2: found unexpected end of stream",
+            ),
+        ];
+        for (doc, want) in cases {
+            let err = sort_manifests(&files(&[("c/templates/a.yaml", doc)]), KindOrder::Install)
+                .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "YAML parse error on c/templates/a.yaml: error converting YAML to JSON: {want}"
+                ),
+                "{doc:?}"
+            );
+        }
+    }
+
     #[test]
     fn non_string_annotation_is_a_parse_error_as_in_helm() {
         let doc = "kind: Pod\nmetadata:\n  annotations:\n    helm.sh/hook-weight: 5\n";
