@@ -175,10 +175,7 @@ mod tests {
         chart.metadata.name = name.to_string();
         chart.files = files
             .iter()
-            .map(|(n, d)| ChartFile {
-                name: (*n).to_string(),
-                data: d.as_bytes().to_vec(),
-            })
+            .map(|(n, d)| ChartFile::new((*n).to_string(), d.as_bytes().to_vec()))
             .collect();
         chart
     }

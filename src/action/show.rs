@@ -97,18 +97,9 @@ mod tests {
             },
             raw_values: Some(b"# comment\nreplicas: 1\n".to_vec()),
             files: vec![
-                ChartFile {
-                    name: "ReadMe.md".into(),
-                    data: b"# Demo".to_vec(),
-                },
-                ChartFile {
-                    name: "crds/a.yaml".into(),
-                    data: b"kind: CustomResourceDefinition".to_vec(),
-                },
-                ChartFile {
-                    name: "crds/notes.txt".into(),
-                    data: b"not a crd".to_vec(),
-                },
+                ChartFile::new("ReadMe.md", b"# Demo".to_vec()),
+                ChartFile::new("crds/a.yaml", b"kind: CustomResourceDefinition".to_vec()),
+                ChartFile::new("crds/notes.txt", b"not a crd".to_vec()),
             ],
             ..Chart::default()
         }
@@ -140,10 +131,7 @@ mod tests {
     fn subchart_crds_follow_the_parents() {
         let mut parent = chart();
         let mut sub = chart();
-        sub.files = vec![ChartFile {
-            name: "crds/b.yml".into(),
-            data: b"sub".to_vec(),
-        }];
+        sub.files = vec![ChartFile::new("crds/b.yml", b"sub".to_vec())];
         parent.dependencies.push(sub);
         let crds: Vec<&[u8]> = parent.crd_objects().iter().map(|crd| crd.data).collect();
         assert_eq!(

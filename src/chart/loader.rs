@@ -119,9 +119,16 @@ fn walk(
         out.push(ChartFile {
             name: rel,
             data: strip_bom(data),
+            modtime: meta.modified().ok().map(go_local_time),
         });
     }
     Ok(())
+}
+
+/// A file time as Go's JSON writes a `ModTime` (local zone, RFC 3339 with nanoseconds).
+fn go_local_time(time: std::time::SystemTime) -> String {
+    let local = chrono::DateTime::<chrono::Local>::from(time);
+    crate::release::Timestamp(local.fixed_offset()).to_string()
 }
 
 /// Loads a gzipped tar chart archive held in memory (Helm's `LoadArchive`).
@@ -186,9 +193,13 @@ fn archive_files(data: &[u8]) -> Result<Vec<ChartFile>, Error> {
             .read_to_end(&mut buf)
             .map_err(|e| arch(format!("reading {rel}: {e}")))?;
         remaining = remaining.saturating_sub(buf.len() as u64);
+        let modtime = (entry.header().mtime().ok()).map(|secs| {
+            go_local_time(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+        });
         files.push(ChartFile {
             name: rel,
             data: strip_bom(buf),
+            modtime,
         });
     }
     if files.is_empty() {
@@ -254,7 +265,7 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
     }
     for file in files {
         match file.name.as_str() {
-            "Chart.yaml" => {}
+            "Chart.yaml" => chart.modtime = file.modtime,
             "Chart.lock" | "requirements.lock" => {
                 chart.lock = Some(parse_yaml_file(&file)?);
                 let is_v1 = metadata
@@ -272,7 +283,10 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
                 })?;
                 chart.raw_values = Some(file.data);
             }
-            "values.schema.json" => chart.schema = Some(file.data),
+            "values.schema.json" => {
+                chart.schemamodtime = file.modtime;
+                chart.schema = Some(file.data);
+            }
             "requirements.yaml" => {
                 let doc = parse_yaml_file(&file)?;
                 let base = metadata.take().unwrap_or_default();
@@ -299,6 +313,7 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
                 subcharts.entry(sub).or_default().push(ChartFile {
                     name: inner,
                     data: file.data,
+                    modtime: file.modtime,
                 });
             }
             _ => chart.files.push(file),
@@ -485,6 +500,35 @@ mod tests {
         assert_eq!(chart.dependencies.len(), 1);
         assert_eq!(chart.dependencies[0].metadata.name, "sub");
         assert_eq!(chart.dependencies[0].templates[0].name, "templates/x.yaml");
+    }
+
+    #[test]
+    fn files_carry_their_modification_times_as_helm_4_stores_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        basic_chart(tmp.path());
+        let at =
+            |secs: u64, nanos: u32| std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos);
+        let set = |name: &str, time| {
+            let file = std::fs::File::options()
+                .write(true)
+                .open(tmp.path().join(name))
+                .unwrap();
+            file.set_modified(time).unwrap();
+        };
+        set("Chart.yaml", at(1_700_000_000, 123_400_000));
+        set("values.yaml", at(1_700_000_001, 0));
+        let chart = load_dir(tmp.path()).unwrap();
+        let expected = |time| Some(go_local_time(time));
+        assert_eq!(chart.modtime, expected(at(1_700_000_000, 123_400_000)));
+        assert!(chart.templates.iter().all(|t| t.modtime.is_some()));
+        let json = serde_json::to_value(&chart).unwrap();
+        assert_eq!(json["schemamodtime"], "0001-01-01T00:00:00Z");
+        // Go's RFC 3339 with trailing zeros of the nanoseconds trimmed.
+        let text = json["modtime"].as_str().unwrap();
+        assert!(
+            text.contains(":20.1234") && !text.contains("12340"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -66,9 +66,20 @@ pub struct Chart {
     /// Raw `values.schema.json`, if any (Helm serializes `[]byte` as base64).
     #[serde(default, with = "base64_opt")]
     pub schema: Option<Vec<u8>>,
-    /// Every other file (README, `files/…`, `crds/…`), for `.Files`.
-    #[serde(default, deserialize_with = "null_as_default")]
+    /// When `values.schema.json` was last modified (Helm 4's `schemamodtime`).
+    #[serde(default, with = "go_modtime")]
+    pub schemamodtime: Option<String>,
+    /// Every other file (README, `files/…`, `crds/…`), for `.Files`. Written as `null`
+    /// when empty, as Go writes a nil slice.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        serialize_with = "empty_as_null"
+    )]
     pub files: Vec<ChartFile>,
+    /// When `Chart.yaml` was last modified (Helm 4's `modtime`).
+    #[serde(default, with = "go_modtime")]
+    pub modtime: Option<String>,
     /// Loaded subcharts (from `charts/`), in load order. Never serialized, as in Helm.
     #[serde(skip)]
     pub dependencies: Vec<Chart>,
@@ -86,6 +97,21 @@ pub struct ChartFile {
     /// File contents (base64 in Helm's JSON).
     #[serde(with = "base64_bytes")]
     pub data: Vec<u8>,
+    /// Last modification time as Go's JSON writes it (RFC 3339 with nanoseconds); `None`
+    /// is Go's zero time (a file that never was on disk, or a record from Helm 3).
+    #[serde(default, with = "go_modtime")]
+    pub modtime: Option<String>,
+}
+
+impl ChartFile {
+    /// A file without a modification time.
+    pub fn new(name: impl Into<String>, data: impl Into<Vec<u8>>) -> Self {
+        ChartFile {
+            name: name.into(),
+            data: data.into(),
+            modtime: None,
+        }
+    }
 }
 
 /// `Chart.yaml`, with Helm's JSON field names.
@@ -222,6 +248,31 @@ where
     T: Default + Deserialize<'de>,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Go's zero `time.Time` as its JSON writes it.
+const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// Helm 4's modification times: kept as the text Go wrote, zero time as `None`.
+mod go_modtime {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(time: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(time.as_deref().unwrap_or(super::GO_ZERO_TIME))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let text = Option::<String>::deserialize(d)?.unwrap_or_default();
+        Ok((!text.is_empty() && text != super::GO_ZERO_TIME).then_some(text))
+    }
+}
+
+fn empty_as_null<S: serde::Serializer, T: Serialize>(items: &[T], s: S) -> Result<S::Ok, S::Error> {
+    if items.is_empty() {
+        s.serialize_none()
+    } else {
+        items.serialize(s)
+    }
 }
 
 mod base64_bytes {

@@ -380,18 +380,9 @@ mod tests {
     fn files() -> Files {
         Files::new(
             &[
-                ChartFile {
-                    name: "config/a.conf".into(),
-                    data: b"one\ntwo\n".to_vec(),
-                },
-                ChartFile {
-                    name: "config/sub/b.conf".into(),
-                    data: b"b".to_vec(),
-                },
-                ChartFile {
-                    name: "README.md".into(),
-                    data: b"r".to_vec(),
-                },
+                ChartFile::new("config/a.conf", b"one\ntwo\n".to_vec()),
+                ChartFile::new("config/sub/b.conf", b"b".to_vec()),
+                ChartFile::new("README.md", b"r".to_vec()),
             ],
             None,
         )

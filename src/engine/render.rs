@@ -405,10 +405,7 @@ mod tests {
             },
             templates: templates
                 .iter()
-                .map(|(n, d)| ChartFile {
-                    name: n.to_string(),
-                    data: d.as_bytes().to_vec(),
-                })
+                .map(|(n, d)| ChartFile::new(n.to_string(), d.as_bytes().to_vec()))
                 .collect(),
             dependencies: deps,
             ..Default::default()
@@ -546,14 +543,8 @@ mod tests {
                 ..Default::default()
             },
             templates: vec![
-                ChartFile {
-                    name: "templates/_l.tpl".into(),
-                    data: b"{{ define \"l\" }}L{{ end }}".to_vec(),
-                },
-                ChartFile {
-                    name: "templates/x.yaml".into(),
-                    data: b"should not render".to_vec(),
-                },
+                ChartFile::new("templates/_l.tpl", b"{{ define \"l\" }}L{{ end }}".to_vec()),
+                ChartFile::new("templates/x.yaml", b"should not render".to_vec()),
             ],
             ..Default::default()
         };
@@ -772,14 +763,8 @@ mod tests {
             vec![],
         );
         c.files = vec![
-            ChartFile {
-                name: "files/a.txt".into(),
-                data: b"alpha\n".to_vec(),
-            },
-            ChartFile {
-                name: "files/b.txt".into(),
-                data: b"one\ntwo\n".to_vec(),
-            },
+            ChartFile::new("files/a.txt", b"alpha\n".to_vec()),
+            ChartFile::new("files/b.txt", b"one\ntwo\n".to_vec()),
         ];
         let out = render(&c, &values(serde_json::json!({})), &opts()).unwrap_or_default();
         assert_eq!(

@@ -3,8 +3,7 @@
 //! Helm counterpart: `pkg/release/v1/release.go` and `info.go`. The serde shape is Helm 4's
 //! JSON exactly (field names, `omitempty`/`omitzero` behaviour), and Helm 3 records read
 //! too: zero times written as `""` or `"0001-01-01T00:00:00Z"`, no `apply_method`.
-//! Chart fields Helm 4 adds (`modtime`, `schemamodtime`) are not kept: the shared chart
-//! model has no place for them, and Helm reads a record without them as zero times.
+//! The chart inside keeps Helm 4's `modtime`/`schemamodtime` fields (see `chart::Chart`).
 //! This module does not encode records (see `storage::codec`).
 use std::collections::BTreeMap;
 use std::fmt;
