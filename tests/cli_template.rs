@@ -436,3 +436,57 @@ fn output_dir_writes_each_block_to_its_template_file_and_says_so() {
     assert!(named.path().join("r/multi/templates/hook.yaml").is_file());
     assert!(named.path().join("multi/crds/crd.yaml").is_file());
 }
+
+#[test]
+fn get_host_by_name_resolves_only_with_enable_dns() {
+    let chart = write_chart(&[
+        ("Chart.yaml", "apiVersion: v2\nname: dns\nversion: 0.1.0\n"),
+        (
+            "templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dns\ndata:\n  ip: {{ getHostByName \"localhost\" | quote }}\n",
+        ),
+    ]);
+    let path = chart.path().to_str().expect("utf-8 path");
+    let off = rhelm_offline(&["template", "d", path]).ok();
+    assert!(
+        off.stdout.contains("  ip: \"\"\n"),
+        "Helm resolves nothing by default\n{off}"
+    );
+    let on = rhelm_offline(&["template", "d", path, "--enable-dns"]).ok();
+    assert!(
+        on.stdout.contains("  ip: \"127.0.0.1\"\n") || on.stdout.contains("  ip: \"::1\"\n"),
+        "{on}"
+    );
+}
+
+#[test]
+fn skip_schema_validation_renders_values_the_schema_refuses() {
+    let chart = write_chart(&[
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: typed\nversion: 0.1.0\n",
+        ),
+        ("values.yaml", "port: 80\n"),
+        (
+            "values.schema.json",
+            r#"{"type":"object","properties":{"port":{"type":"integer"}}}"#,
+        ),
+        (
+            "templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typed\ndata:\n  port: {{ .Values.port | quote }}\n",
+        ),
+    ]);
+    let path = chart.path().to_str().expect("utf-8 path");
+    let refused = rhelm_offline(&["template", "t", path, "--set", "port=http"]).fails();
+    assert!(refused.stderr.contains("port"), "{refused}");
+    let skipped = rhelm_offline(&[
+        "template",
+        "t",
+        path,
+        "--set",
+        "port=http",
+        "--skip-schema-validation",
+    ])
+    .ok();
+    assert!(skipped.stdout.contains("  port: \"http\"\n"), "{skipped}");
+}

@@ -537,6 +537,7 @@ fn every_reproducible_conformance_chart_renders_helms_notes() {
                     helm_version: HELM_VERSION.into(),
                 },
                 cluster: None,
+                flags: Default::default(),
             },
         )
         .unwrap_or_else(|e| panic!("{}: render failed: {e}", case.name));

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::deploy::{self, DeployOptions};
 use super::lock::{self, PendingPolicy};
-use super::render::{RenderRequest, cluster_capabilities, render_chart};
+use super::render::{RenderFlags, RenderRequest, cluster_capabilities, render_chart};
 use super::{Context, Error};
 use crate::chart::Chart;
 use crate::engine::ReleaseInfo;
@@ -21,6 +21,8 @@ use crate::release::{self, HookEvent, Info, Release, Status, Timestamp};
 pub struct InstallOptions {
     /// Release name.
     pub name: String,
+    /// `--enable-dns`, `--skip-schema-validation`.
+    pub render: RenderFlags,
     /// User-supplied values (already merged from -f/--set…).
     pub values: Map<String, Value>,
     /// `--create-namespace`.
@@ -127,6 +129,7 @@ async fn install_unlocked(
             },
             capabilities: cluster_capabilities(&ctx.client, &discovery),
             cluster: Some((&ctx.client, &discovery)),
+            flags: options.render,
         },
     )?;
     notes.extend(

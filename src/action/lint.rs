@@ -415,6 +415,7 @@ fn template_rules(linter: &mut Linter, loaded: Result<Chart, String>, options: &
             helm_version: super::render::HELM_VERSION.to_string(),
         },
         lookup: None,
+        enable_dns: false,
     };
     let rendered = match crate::engine::render(&processed, &values, &render_options) {
         Ok(rendered) => rendered,

@@ -32,6 +32,15 @@ pub struct Rendered {
     pub skipped_hooks: Vec<SkippedHook>,
 }
 
+/// Rendering switches of install, upgrade and template (Helm's flags of the same names).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderFlags {
+    /// `--enable-dns`: `getHostByName` resolves names (otherwise it returns `""`).
+    pub enable_dns: bool,
+    /// `--skip-schema-validation`: values are not checked against `values.schema.json`.
+    pub skip_schema_validation: bool,
+}
+
 /// Everything a render needs besides the chart and values.
 pub struct RenderRequest<'a> {
     /// `.Release`.
@@ -40,6 +49,8 @@ pub struct RenderRequest<'a> {
     pub capabilities: Capabilities,
     /// The cluster, for `lookup` (absent for `template`).
     pub cluster: Option<(&'a Client, &'a Discovery)>,
+    /// `--enable-dns`, `--skip-schema-validation`.
+    pub flags: RenderFlags,
 }
 
 /// Refuses a chart whose declared dependencies are missing from `charts/` (Helm's
@@ -54,7 +65,11 @@ pub fn render_chart(
     crate::chart::check_dependencies(chart)?;
     let mut chart = chart.clone();
     crate::chart::process_dependencies(&mut chart, user_values)?;
-    let values = crate::chart::to_render_values(&chart, user_values)?;
+    let values = if request.flags.skip_schema_validation {
+        crate::chart::coalesce_values(&chart, user_values)?
+    } else {
+        crate::chart::to_render_values(&chart, user_values)?
+    };
 
     let lookup = request.cluster.map(|(client, discovery)| ClusterLookup {
         client,
@@ -65,6 +80,7 @@ pub fn render_chart(
         release: request.release,
         capabilities: request.capabilities,
         lookup: lookup.as_ref().map(|l| l as &(dyn Lookup + Sync)),
+        enable_dns: request.flags.enable_dns,
     };
     // The engine renders on its own thread; `lookup` drives its requests from there with
     // the runtime handle, whose worker threads (not the caller's) run the I/O.

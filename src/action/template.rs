@@ -10,7 +10,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::Error;
-use super::render::{HELM_VERSION, RenderRequest, render_chart};
+use super::render::{HELM_VERSION, RenderFlags, RenderRequest, render_chart};
 use crate::chart::Chart;
 use crate::engine::{Capabilities, ReleaseInfo};
 use crate::release::HookEvent;
@@ -72,6 +72,8 @@ pub struct TemplateOptions {
     pub skip_tests: bool,
     /// `--include-crds`.
     pub include_crds: bool,
+    /// `--enable-dns`, `--skip-schema-validation`.
+    pub render: RenderFlags,
 }
 
 /// One framed block of `helm template` output: where it came from and its text.
@@ -161,6 +163,7 @@ pub fn render_template(chart: &Chart, options: &TemplateOptions) -> Result<Templ
                 helm_version: HELM_VERSION.to_string(),
             },
             cluster: None,
+            flags: options.render,
         },
     )?;
     let mut output = TemplateOutput::default();

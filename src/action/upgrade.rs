@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::deploy::{self, DeployOptions};
 use super::lock::{self, PendingPolicy};
-use super::render::{RenderRequest, cluster_capabilities, render_chart};
+use super::render::{RenderFlags, RenderRequest, cluster_capabilities, render_chart};
 use super::{Context, Error};
 use crate::chart::Chart;
 use crate::engine::ReleaseInfo;
@@ -59,6 +59,8 @@ impl ServerSidePolicy {
 pub struct UpgradeOptions {
     /// Release name.
     pub name: String,
+    /// `--enable-dns`, `--skip-schema-validation`.
+    pub render: RenderFlags,
     /// User-supplied values of this command.
     pub values: Map<String, Value>,
     /// How to combine them with the previous release's.
@@ -199,6 +201,7 @@ async fn upgrade_unlocked(
             },
             capabilities: cluster_capabilities(&ctx.client, &discovery),
             cluster: Some((&ctx.client, &discovery)),
+            flags: options.render,
         },
     )?;
     let server_side = options.server_side.resolve(last.apply_method);

@@ -135,6 +135,9 @@ pub struct DiffUpgradeArgs {
     /// values flags
     #[command(flatten)]
     pub values: ValuesArgs,
+    /// rendering flags
+    #[command(flatten)]
+    pub render: RenderArgs,
     /// reuse the last release's values and merge in any overrides
     #[arg(long = "reuse-values")]
     pub reuse_values: bool,
@@ -171,6 +174,17 @@ pub enum OutputFormat {
     Json,
     /// YAML.
     Yaml,
+}
+
+/// Rendering flags of install, upgrade, template and `diff upgrade`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RenderArgs {
+    /// enable DNS lookups when rendering templates
+    #[arg(long = "enable-dns")]
+    pub enable_dns: bool,
+    /// if set, disables JSON schema validation
+    #[arg(long = "skip-schema-validation")]
+    pub skip_schema_validation: bool,
 }
 
 /// The values flags of install, upgrade and template, in Helm's order of precedence.
@@ -259,6 +273,9 @@ pub struct InstallArgs {
     /// values flags
     #[command(flatten)]
     pub values: ValuesArgs,
+    /// rendering flags
+    #[command(flatten)]
+    pub render: RenderArgs,
     /// apply flags
     #[command(flatten)]
     pub apply: ApplyArgs,
@@ -295,6 +312,9 @@ pub struct UpgradeArgs {
     /// values flags
     #[command(flatten)]
     pub values: ValuesArgs,
+    /// rendering flags
+    #[command(flatten)]
+    pub render: RenderArgs,
     /// apply flags
     #[command(flatten)]
     pub apply: ApplyArgs,
@@ -522,6 +542,9 @@ pub struct TemplateArgs {
     /// values flags
     #[command(flatten)]
     pub values: ValuesArgs,
+    /// rendering flags
+    #[command(flatten)]
+    pub render: RenderArgs,
     /// Kubernetes version used for Capabilities.KubeVersion
     #[arg(long = "kube-version")]
     pub kube_version: Option<String>,

@@ -16,6 +16,7 @@ use anyhow::{Result, anyhow};
 use crate::action::install::{InstallOptions, install};
 use crate::action::names::parse_go_duration;
 use crate::action::query::{self, ListOptions};
+use crate::action::render::RenderFlags;
 use crate::action::rollback::{RollbackOptions, rollback};
 use crate::action::template::{
     TemplateOptions, render_template, show_only, template, write_output_dir,
@@ -27,7 +28,7 @@ use crate::release::Status;
 use crate::values::ValueSources;
 use args::{
     ApplyArgs, Cli, Command, DiffCommand, DiffOutputArgs, DryRun, GetCommand, GlobalArgs,
-    InstallArgs, ListArgs, ServerSide, TemplateArgs, UpgradeArgs, ValuesArgs,
+    InstallArgs, ListArgs, RenderArgs, ServerSide, TemplateArgs, UpgradeArgs, ValuesArgs,
 };
 use printer::Printer;
 
@@ -235,6 +236,7 @@ async fn run_install(global: &GlobalArgs, a: InstallArgs, printer: Printer) -> R
         let ctx = connect(global).await?;
         let options = InstallOptions {
             name: a.name.clone(),
+            render: render_flags(&a.render),
             values,
             create_namespace: a.create_namespace,
             dry_run: is_dry_run(&a.apply),
@@ -288,6 +290,7 @@ async fn run_upgrade(global: &GlobalArgs, a: UpgradeArgs, printer: Printer) -> R
                 name: a.name,
                 chart: Some(a.chart),
                 values: a.values,
+                render: a.render,
                 apply: a.apply,
                 create_namespace: a.create_namespace,
                 description: a.description,
@@ -308,6 +311,7 @@ async fn run_upgrade(global: &GlobalArgs, a: UpgradeArgs, printer: Printer) -> R
             values_policy(a.reset_values, a.reuse_values, a.reset_then_reuse_values);
         let options = UpgradeOptions {
             name: a.name.clone(),
+            render: render_flags(&a.render),
             values,
             values_policy,
             dry_run: is_dry_run(&a.apply),
@@ -423,6 +427,7 @@ fn run_template(global: &GlobalArgs, a: TemplateArgs, printer: Printer) -> Resul
     let chart = load_chart(std::path::Path::new(&chart_path))?;
     warn_deprecated(&printer, &chart);
     let options = TemplateOptions {
+        render: render_flags(&a.render),
         name,
         namespace: global
             .namespace
@@ -461,6 +466,13 @@ fn run_template(global: &GlobalArgs, a: TemplateArgs, printer: Printer) -> Resul
     Ok(())
 }
 
+fn render_flags(a: &RenderArgs) -> RenderFlags {
+    RenderFlags {
+        enable_dns: a.enable_dns,
+        skip_schema_validation: a.skip_schema_validation,
+    }
+}
+
 fn warn_deprecated(printer: &Printer, chart: &crate::chart::Chart) {
     if let Some(warning) = crate::chart::deprecation_warning(chart) {
         printer.warn(&warning);
@@ -477,6 +489,7 @@ async fn run_diff(global: &GlobalArgs, command: DiffCommand, printer: Printer) -
                 values_policy(a.reset_values, a.reuse_values, a.reset_then_reuse_values);
             let options = UpgradeOptions {
                 name: a.name.clone(),
+                render: render_flags(&a.render),
                 values: user_values(&a.values)?,
                 values_policy,
                 dry_run: true,

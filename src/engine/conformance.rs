@@ -249,6 +249,7 @@ fn run_case_with(case: &str, extra_values: &str) -> Result<(usize, usize, Vec<St
             helm_version: "v4.3.0".into(),
         },
         lookup: None,
+        enable_dns: false,
     };
     let started = std::time::Instant::now();
     let rendered = render(&chart, &values, &opts).map_err(|e| format!("render: {e}"))?;

@@ -60,6 +60,8 @@ pub struct RenderOptions<'a> {
     /// Backs the `lookup` function; without one `lookup` returns an empty map, as
     /// `helm template` does. `Sync` because rendering runs on a thread with a deep stack.
     pub lookup: Option<&'a (dyn Lookup + Sync)>,
+    /// `--enable-dns`: `getHostByName` resolves names; otherwise it returns `""`, as in Helm.
+    pub enable_dns: bool,
 }
 
 /// A render failure; `Display` is exactly what Helm prints after `Error: `.
@@ -132,7 +134,13 @@ fn render_here(
     values: &serde_json::Map<String, serde_json::Value>,
     opts: &RenderOptions,
 ) -> Result<BTreeMap<String, String>, Error> {
-    let pure = funcs::builtin_functions();
+    let mut pure = funcs::builtin_functions();
+    if !opts.enable_dns {
+        pure.insert(
+            "getHostByName",
+            funcs::sprig_misc::get_host_by_name_disabled,
+        );
+    }
     let to_yaml = pure.get("toYaml").copied();
     let table = FuncTable::new(&pure);
 
@@ -428,6 +436,7 @@ mod tests {
                 helm_version: "v4.3.0".into(),
             },
             lookup: None,
+            enable_dns: false,
         }
     }
 

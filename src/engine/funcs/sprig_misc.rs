@@ -643,6 +643,13 @@ fn uuidv4(a: &[Value]) -> FuncResult {
     Ok(string_value(uuid::Uuid::new_v4().to_string()))
 }
 
+/// Helm's `getHostByName` without `--enable-dns`: takes a name, resolves nothing, returns `""`.
+pub(crate) fn get_host_by_name_disabled(a: &[Value]) -> FuncResult {
+    let [n] = args::<1>("getHostByName", a)?;
+    str_arg(n)?;
+    Ok(string_value(""))
+}
+
 fn get_host_by_name(a: &[Value]) -> FuncResult {
     use std::net::ToSocketAddrs;
     let [n] = args::<1>("getHostByName", a)?;
