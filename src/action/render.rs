@@ -2,6 +2,8 @@
 //!
 //! Helm counterpart: `pkg/action/action.go` (`renderResources`) and
 //! `pkg/chart/common/util` (`ToRenderValues`). Shared by install, upgrade and template.
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 use tokio::runtime::Handle;
 
@@ -67,9 +69,19 @@ pub fn render_chart(
         lookup: lookup.as_ref().map(|l| l as &(dyn Lookup + Sync)),
     };
     // The engine renders on its own thread; `lookup` drives its requests from there with
-    // the runtime handle, whose worker threads (not the caller's) run the I/O.
-    let files = engine::render(&chart, &values, &options)?;
-    let sorted = manifest::sort_manifests(&files, KindOrder::Install)?;
+    // the runtime handle, whose worker threads (not the caller's) run the I/O. This thread
+    // parses each rendered file meanwhile.
+    let (files, parsed) = engine::render::render_with(&chart, &values, &options, |rendered| {
+        let (mut files, mut parsed) = (BTreeMap::new(), BTreeMap::new());
+        for (path, text) in rendered {
+            if let Some(documents) = manifest::parse_file(&path, &text) {
+                parsed.insert(path.clone(), documents);
+            }
+            files.insert(path, text);
+        }
+        (files, parsed)
+    })?;
+    let sorted = manifest::sort_parsed(parsed, KindOrder::Install)?;
     let notes = manifest::collect_notes(&files, &chart.metadata.name, false, false);
     Ok(Rendered {
         manifest: sorted.manifest(),

@@ -110,11 +110,13 @@ pub fn template(chart: &Chart, options: &TemplateOptions) -> Result<String, Erro
         }
     }
     if options.show_only.is_empty() {
-        out.push_str(&manifest::template_output(
-            &rendered.manifest,
-            &rendered.hooks,
-            |h| options.include_hooks && !(options.skip_tests && h.fires_on(HookEvent::Test)),
-        ));
+        let body = manifest::template_output(&rendered.manifest, &rendered.hooks, |h| {
+            options.include_hooks && !(options.skip_tests && h.fires_on(HookEvent::Test))
+        });
+        if out.is_empty() {
+            return Ok(body);
+        }
+        out.push_str(&body);
         return Ok(out);
     }
     // --show-only: only documents and hooks from the named templates, framed alike.

@@ -94,19 +94,48 @@ pub fn render(
     values: &serde_json::Map<String, serde_json::Value>,
     opts: &RenderOptions,
 ) -> Result<BTreeMap<String, String>, Error> {
+    render_with(chart, values, opts, |files| files.collect())
+}
+
+/// [`render`], handing each rendered file (path, text) to `consume` as soon as its
+/// template has run, and returning what `consume` returns. `consume` runs on the calling
+/// thread while the templates execute on the render thread, so work on the output
+/// (parsing it) overlaps rendering. It sees the files in execution order, and fewer of
+/// them if rendering fails (then the render error is returned).
+pub fn render_with<T>(
+    chart: &Chart,
+    values: &serde_json::Map<String, serde_json::Value>,
+    opts: &RenderOptions,
+    consume: impl FnOnce(&mut dyn Iterator<Item = (String, String)>) -> T,
+) -> Result<T, Error> {
     // Deeply nested `include`s recurse; give them Go's headroom rather than a 2 MiB stack.
     const STACK: usize = 512 << 20;
+    let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("rhelm-render".into())
             .stack_size(STACK)
-            .spawn_scoped(scope, || render_here(chart, values, opts));
+            .spawn_scoped(scope, move || {
+                render_here(chart, values, opts, &mut |path, text| {
+                    // The receiver lives until this thread is joined.
+                    let _ = sender.send((path, text));
+                })
+            });
         match worker {
-            Ok(handle) => match handle.join() {
-                Ok(result) => result,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            Err(_) => render_here(chart, values, opts),
+            Ok(handle) => {
+                let consumed = consume(&mut receiver.iter());
+                match handle.join() {
+                    Ok(result) => result.map(|()| consumed),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            Err(_) => {
+                let mut files = Vec::new();
+                render_here(chart, values, opts, &mut |path, text| {
+                    files.push((path, text))
+                })?;
+                Ok(consume(&mut files.into_iter()))
+            }
         }
     })
 }
@@ -131,7 +160,8 @@ fn render_here(
     chart: &Chart,
     values: &serde_json::Map<String, serde_json::Value>,
     opts: &RenderOptions,
-) -> Result<BTreeMap<String, String>, Error> {
+    done: &mut dyn FnMut(String, String),
+) -> Result<(), Error> {
     let pure = funcs::builtin_functions();
     let to_yaml = pure.get("toYaml").copied();
     let table = FuncTable::new(&pure);
@@ -190,7 +220,6 @@ fn render_here(
     }
 
     let env = Env::new(&set, &table, opts.lookup);
-    let mut rendered = BTreeMap::new();
     for t in &templates {
         let base = t.path.rsplit('/').next().unwrap_or(&t.path);
         if base.starts_with('_') {
@@ -213,9 +242,9 @@ fn render_here(
         } else {
             out
         };
-        rendered.insert(t.path.clone(), out);
+        done(t.path.clone(), out);
     }
-    Ok(rendered)
+    Ok(())
 }
 
 /// Helm's `cleanupExecError`: `required`/`fail` messages become

@@ -9,9 +9,7 @@
 //! path, a document with an unknown hook event dropped entirely, comment-only documents kept.
 //! This module does not render templates nor talk to the cluster.
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::Deserialize;
 
 use super::hook::{
@@ -199,7 +197,8 @@ impl SortedManifests {
 
 /// Frames documents as Helm's manifest string.
 pub fn frame_documents(documents: &[Document]) -> String {
-    let mut out = String::new();
+    let framed_len = |d: &Document| "---\n# Source: \n\n".len() + d.path.len() + d.content.len();
+    let mut out = String::with_capacity(documents.iter().map(framed_len).sum());
     for doc in documents {
         push_block(&mut out, &doc.path, &doc.content);
     }
@@ -217,30 +216,44 @@ fn push_block(out: &mut String, path: &str, content: &str) {
 /// `helm template` output: the trimmed manifest plus a newline, then each included hook
 /// framed as `---\n# Source: <path>\n<manifest>\n`, in stored (kind) order.
 pub fn template_output(manifest: &str, hooks: &[Hook], include: impl Fn(&Hook) -> bool) -> String {
-    let mut out = String::with_capacity(manifest.len() + 1);
+    let included: Vec<&Hook> = hooks.iter().filter(|h| include(h)).collect();
+    let framed_len = |h: &&Hook| "---\n# Source: \n\n".len() + h.path.len() + h.manifest.len();
+    let mut out =
+        String::with_capacity(manifest.len() + 1 + included.iter().map(framed_len).sum::<usize>());
     out.push_str(manifest.trim());
     out.push('\n');
-    for hook in hooks.iter().filter(|h| include(h)) {
+    for hook in included {
         push_block(&mut out, &hook.path, &hook.manifest);
     }
     out
 }
 
-/// A `---` at the start of a line. Helm 4.3 leaves the preceding document's trailing
-/// newlines intact (real Helm 4.3 stores `a: 1\n` + framing `\n` for `a: 1\n---\nb: 2`, so
-/// each such document is followed by a blank line in the manifest), and for v1/v2 charts
-/// still accepts a separator glued to the next line (`---apiVersion: v1`).
-static SEPARATOR: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?m)^---").ok());
+/// Splits at each `---` that starts a line (Helm's `(?m)^---`). Helm 4.3 leaves the
+/// preceding document's trailing newlines intact (real Helm 4.3 stores `a: 1\n` + framing
+/// `\n` for `a: 1\n---\nb: 2`, so each such document is followed by a blank line in the
+/// manifest), and for v1/v2 charts still accepts a separator glued to the next line
+/// (`---apiVersion: v1`).
+fn split_at_separators(text: &str) -> Vec<&str> {
+    const SEPARATOR: &str = "---";
+    let line_starts =
+        std::iter::once(0).chain(text.match_indices('\n').map(|(newline, _)| newline + 1));
+    let mut pieces = Vec::new();
+    let mut piece_start = 0;
+    for line_start in line_starts {
+        // A separator never holds a newline, so the next line starts after it.
+        if text[line_start..].starts_with(SEPARATOR) {
+            pieces.push(&text[piece_start..line_start]);
+            piece_start = line_start + SEPARATOR.len();
+        }
+    }
+    pieces.push(&text[piece_start..]);
+    pieces
+}
 
 /// Splits a YAML stream into documents as Helm 4.3's `SplitManifests` does: whitespace-only
 /// pieces dropped, each piece left-trimmed, trailing whitespace kept.
 pub fn split_manifests(text: &str) -> Vec<&str> {
-    let text = text.trim_start();
-    let pieces: Vec<&str> = match SEPARATOR.as_ref() {
-        Some(sep) => sep.split(text).collect(),
-        None => vec![text],
-    };
-    pieces
+    split_at_separators(text.trim_start())
         .into_iter()
         .filter(|piece| !piece.trim().is_empty())
         .map(str::trim_start)
@@ -384,15 +397,39 @@ pub fn sort_manifests(
     files: &BTreeMap<String, String>,
     order: KindOrder,
 ) -> Result<SortedManifests, Error> {
+    let parsed = files
+        .iter()
+        .filter_map(|(path, text)| Some((path.clone(), parse_file(path, text)?)))
+        .collect();
+    sort_parsed(parsed, order)
+}
+
+/// The documents of one rendered file, parsed: the part of [`sort_manifests`] that can
+/// run while other templates still render. `None` for a file that is not part of a
+/// manifest (notes, a partial, blank); the first document that is not YAML is the error.
+pub fn parse_file(path: &str, text: &str) -> Option<Result<Vec<Document>, Error>> {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    if is_notes(path) || base.starts_with('_') || text.trim().is_empty() {
+        return None;
+    }
+    Some(
+        split_manifests(text)
+            .into_iter()
+            .map(|content| parse_document(path, content))
+            .collect(),
+    )
+}
+
+/// [`sort_manifests`] of files already parsed by [`parse_file`], keyed by path: the
+/// first failure in path order is the error, as if the files were parsed in that order.
+pub fn sort_parsed(
+    parsed: BTreeMap<String, Result<Vec<Document>, Error>>,
+    order: KindOrder,
+) -> Result<SortedManifests, Error> {
     let mut sorted = SortedManifests::default();
     // BTreeMap iterates in byte order of the path, which is Go's sort.Strings.
-    for (path, text) in files {
-        let base = path.rsplit('/').next().unwrap_or(path);
-        if is_notes(path) || base.starts_with('_') || text.trim().is_empty() {
-            continue;
-        }
-        for content in split_manifests(text) {
-            let document = parse_document(path, content)?;
+    for documents in parsed.into_values() {
+        for document in documents? {
             let hook_types = document.annotations.get(HOOK_ANNOTATION).cloned();
             match hook_types {
                 None => sorted.documents.push(document),
@@ -487,6 +524,18 @@ mod tests {
     #[test]
     fn splitter_repairs_a_separator_glued_to_the_next_line() {
         assert_eq!(split_manifests("a: 1\n---b: 2"), ["a: 1\n", "b: 2"]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn separators_split_where_helms_line_start_pattern_matches(
+            text in "(-{0,4}[a \n]{0,3}|\n---|---\n){0,12}"
+        ) {
+            let helm = regex::Regex::new(r"(?m)^---").unwrap();
+            let want: Vec<&str> = helm.split(&text).collect();
+            proptest::prop_assert_eq!(split_at_separators(&text), want);
+        }
     }
 
     #[test]
