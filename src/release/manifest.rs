@@ -17,6 +17,8 @@ use super::hook::{
     Hook, HookDeletePolicy, HookEvent, HookOutputLogPolicy,
 };
 
+mod block_yaml;
+
 /// Suffix of the rendered notes files, which are never part of a manifest.
 pub const NOTES_SUFFIX: &str = "NOTES.txt";
 
@@ -309,11 +311,25 @@ fn yaml_type(value: &serde_yaml::Value) -> &'static str {
     }
 }
 
-fn parse_document(path: &str, content: &str) -> Result<Document, Error> {
-    let head: Option<Head> = serde_yaml::from_str(content).map_err(|source| Error::YamlParse {
+/// Documents at least this long are first tried with [`block_yaml::head_text`], which
+/// reads the head without parsing the rest of the document into events.
+const QUICK_HEAD_MIN_LEN: usize = 8 * 1024;
+
+fn parse_head(path: &str, content: &str) -> Result<Option<Head>, Error> {
+    if content.len() >= QUICK_HEAD_MIN_LEN
+        && let Some(head_text) = block_yaml::head_text(content)
+        && let Ok(head) = serde_yaml::from_str(&head_text)
+    {
+        return Ok(head);
+    }
+    serde_yaml::from_str(content).map_err(|source| Error::YamlParse {
         path: path.to_string(),
         message: source.to_string(),
-    })?;
+    })
+}
+
+fn parse_document(path: &str, content: &str) -> Result<Document, Error> {
+    let head = parse_head(path, content)?;
     let head = head.unwrap_or_default();
     let metadata = head.metadata.unwrap_or_default();
     let mut annotations = BTreeMap::new();
@@ -676,6 +692,52 @@ mod tests {
             err.to_string()
                 .starts_with("YAML parse error on c/templates/bad.yaml: "),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_large_document_is_read_quickly_but_still_refused_when_it_is_not_yaml() {
+        let properties: String = (0..400)
+            .map(|i| {
+                format!(
+                    "        field{i}:\n          description: Field {i}.\n          type: string\n"
+                )
+            })
+            .collect();
+        let crd = format!(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: big.example.com\n  annotations:\n    helm.sh/resource-policy: keep\nspec:\n  schema:\n    properties:\n{properties}"
+        );
+        assert!(crd.len() >= QUICK_HEAD_MIN_LEN);
+        let sorted = sort_manifests(
+            &files(&[("c/templates/crd.yaml", &crd)]),
+            KindOrder::Install,
+        )
+        .unwrap();
+        let d = &sorted.documents[0];
+        assert_eq!(
+            (d.kind.as_str(), d.name.as_str()),
+            ("CustomResourceDefinition", "big.example.com")
+        );
+        assert_eq!(d.annotations["helm.sh/resource-policy"], "keep");
+
+        let broken = format!("{crd}        bad: [unclosed\n");
+        let err = sort_manifests(
+            &files(&[("c/templates/crd.yaml", &broken)]),
+            KindOrder::Install,
+        )
+        .unwrap_err();
+        let full = serde_yaml::from_str::<Option<Head>>(&broken).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("YAML parse error on c/templates/crd.yaml: {full}")
+        );
+        let duplicate = format!("{crd}kind: Other\n");
+        assert!(
+            sort_manifests(
+                &files(&[("c/templates/crd.yaml", &duplicate)]),
+                KindOrder::Install
+            )
+            .is_err()
         );
     }
 
