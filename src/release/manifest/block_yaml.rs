@@ -43,6 +43,11 @@ enum Open {
         parent: usize,
         content: Option<usize>,
     },
+    /// A quoted scalar not closed on its line; lines indented past `parent` continue it.
+    Quoted {
+        quote: u8,
+        parent: usize,
+    },
 }
 
 /// Characters libyaml reads as part of a line (printable, no tab, no other line break).
@@ -100,37 +105,39 @@ fn split_key(t: &str) -> Option<(&str, bool, &str)> {
     Some((key, quoted, after))
 }
 
+/// Scans quoted text from `i` (after the opening quote, or a continued line's start):
+/// `Some(Some(end))` with the closing quote's index, `Some(None)` if the line ends first,
+/// `None` on an escape outside the plainest ones.
+fn scan_quoted(bytes: &[u8], mut i: usize, quote: u8) -> Option<Option<usize>> {
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' if quote == b'"' => {
+                if !b"0abtnvfre \"/\\N_LP".contains(bytes.get(i + 1)?) {
+                    return None;
+                }
+                i += 2;
+            }
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            _ if b == quote => return Some(Some(i)),
+            _ => i += 1,
+        }
+    }
+    Some(None)
+}
+
+/// The rest of a quoted scalar's line from `i`: closed with a valid tail, or still open.
+fn quoted(v: &str, i: usize, quote: u8, parent: usize) -> Option<Open> {
+    match scan_quoted(v.as_bytes(), i, quote)? {
+        Some(end) => tail_ok(&v[end + 1..]).then_some(Open::Nothing),
+        None => Some(Open::Quoted { quote, parent }),
+    }
+}
+
 /// A scalar value starting a line's value part; what it leaves open.
 fn value(v: &str, parent: usize) -> Option<Open> {
     let bytes = v.as_bytes();
     match bytes.first()? {
-        b'"' => {
-            let mut i = 1;
-            loop {
-                match bytes.get(i)? {
-                    b'\\' => {
-                        if !b"0abtnvfre \"/\\N_LP".contains(bytes.get(i + 1)?) {
-                            return None;
-                        }
-                        i += 2;
-                    }
-                    b'"' => break,
-                    _ => i += 1,
-                }
-            }
-            tail_ok(&v[i + 1..]).then_some(Open::Nothing)
-        }
-        b'\'' => {
-            let mut i = 1;
-            loop {
-                match bytes.get(i)? {
-                    b'\'' if bytes.get(i + 1) == Some(&b'\'') => i += 2,
-                    b'\'' => break,
-                    _ => i += 1,
-                }
-            }
-            tail_ok(&v[i + 1..]).then_some(Open::Nothing)
-        }
+        q @ (b'"' | b'\'') => quoted(v, 1, *q, parent),
         b'|' | b'>' => {
             let rest = v[1..].strip_prefix(['-', '+']).unwrap_or(&v[1..]);
             tail_ok(rest).then_some(Open::Literal {
@@ -181,6 +188,16 @@ pub(super) fn head_text(doc: &str) -> Option<String> {
                 _ => open = Open::Nothing,
             }
         }
+        if let Open::Quoted { quote, parent } = open {
+            if t.is_empty() {
+                continue;
+            }
+            if ind <= parent {
+                return None;
+            }
+            open = quoted(line, ind, quote, parent)?;
+            continue;
+        }
         if t.is_empty() {
             if let Open::Plain { .. } = open {
                 open = Open::Nothing;
@@ -205,12 +222,15 @@ pub(super) fn head_text(doc: &str) -> Option<String> {
         // Which block this line belongs to.
         match open {
             Open::Block { indent, .. } if ind > indent => {
-                let kind = if is_dash_item(t) {
-                    Kind::Seq
+                if is_dash_item(t) {
+                    stack.push((ind, Kind::Seq));
+                } else if split_key(t).is_some() {
+                    stack.push((ind, Kind::Map));
                 } else {
-                    Kind::Map
-                };
-                stack.push((ind, kind));
+                    // A scalar on the line after its key or dash.
+                    open = value(t, indent)?;
+                    continue;
+                }
             }
             Open::Block {
                 indent,
@@ -291,6 +311,9 @@ pub(super) fn head_text(doc: &str) -> Option<String> {
             value(v, key_col)?
         };
     }
+    if let Open::Quoted { .. } = open {
+        return None;
+    }
     let mut head = String::new();
     for name in HEAD_KEYS {
         let mut found = roots.iter().enumerate().filter(|(_, (k, _))| *k == name);
@@ -327,7 +350,7 @@ mod tests {
 
     #[test]
     fn a_crd_like_document_yields_exactly_its_head_entries() {
-        let doc = "# generated\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  annotations:\n    \"helm.sh/resource-policy\": keep\n  name: things.example.com\nspec:\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n        description: A thing, described\n          over two lines.\n        properties:\n          items:\n            items:\n              type: string\n            type: array\n          data:\n            x-kubernetes-preserve-unknown-fields: true\n            default: {}\n        required: []\n    served: true\n  script: |\n    #!/bin/sh\n\n    echo \"a: b\" # not a comment\n  quoted: \"a \\\"b\\\" c\"\n  single: 'it''s'\n";
+        let doc = "# generated\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  annotations:\n    \"helm.sh/resource-policy\": keep\n  name: things.example.com\nspec:\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n        description: A thing, described\n          over two lines.\n        properties:\n          items:\n            items:\n              type: string\n            type: array\n          data:\n            x-kubernetes-preserve-unknown-fields: true\n            default: {}\n        required: []\n    served: true\n  script: |\n    #!/bin/sh\n\n    echo \"a: b\" # not a comment\n  quoted: \"a \\\"b\\\" c\"\n  folded: 'one\n    two''s\n\n    three'\n  next:\n    {}\n  single: 'it''s'\n";
         let head = head_text(doc).expect("in the subset");
         assert_eq!(
             head,
@@ -343,7 +366,8 @@ mod tests {
             "kind: A\nspec: &x 1\n",
             "kind: A\nspec:\n\tx: 1\n",
             "kind: A\nspec: a: b\n",
-            "kind: A\nspec: \"open\n  quote\"\n",
+            "kind: A\nspec: \"open\n  quote\n",
+            "kind: A\nspec: 'open\nquote'\n",
             "kind: A\n  spec: 1\n",
             "kind: A\nkind: B\n",
             "- kind: A\n",
