@@ -160,7 +160,10 @@ fn value(v: &str, parent: usize) -> Option<Open> {
 /// The document's top-level `apiVersion`, `kind` and `metadata` entries, if the whole
 /// document is in the subset this module checks (see the module docs); else `None`.
 pub(super) fn head_text(doc: &str) -> Option<String> {
-    if !doc.chars().all(|c| c == '\n' || is_plain_char(c)) {
+    let ascii = doc
+        .bytes()
+        .all(|b| b == b'\n' || (b' '..=b'~').contains(&b));
+    if !ascii && !doc.chars().all(|c| c == '\n' || is_plain_char(c)) {
         return None;
     }
     let mut stack: Vec<(usize, Kind)> = Vec::new();
@@ -389,7 +392,7 @@ mod tests {
             };
             for doc in super::super::split_manifests(&text) {
                 let doc = doc.split_once('\n').map_or("", |(_, rest)| rest);
-                if doc.len() < super::super::QUICK_HEAD_MIN_LEN {
+                if doc.len() < 8 * 1024 {
                     continue;
                 }
                 if let Some(head) = head_text(doc) {
