@@ -1,15 +1,16 @@
-//! A quick check of large rendered documents written in plain block-style YAML (CRDs, big
-//! config maps), so that sorting a manifest need not run the full YAML parser over
-//! hundreds of kilobytes only to read `apiVersion`, `kind` and `metadata`.
+//! A quick check of rendered documents written in plain block-style YAML (nearly all of
+//! them: CRDs, config maps, deployments), so that sorting a manifest need not run the full
+//! YAML parser over hundreds of kilobytes only to read `apiVersion`, `kind` and `metadata`.
 //!
 //! [`head_text`] accepts a conservative subset of YAML: block mappings and sequences
 //! indented with spaces, plain one-line keys, plain (possibly multi-line), quoted and block
-//! scalars, empty flow collections, comments. When it answers, the document is valid YAML
-//! and the answer holds exactly the document's top-level `apiVersion`, `kind` and
-//! `metadata` entries, so parsing it gives the head that parsing the whole would. Anything
-//! outside the subset (flow collections, anchors, tags, tabs, odd characters, unusual
-//! indentation, duplicate head keys, deep nesting) gives `None`: the caller then parses the
-//! whole document, which is also what produces the error message for invalid YAML.
+//! scalars, empty flow collections, one-line flow sequences of scalars, comments. When it
+//! answers, the document is valid YAML and the answer holds exactly the document's
+//! top-level `apiVersion`, `kind` and `metadata` entries, so parsing it gives the head that
+//! parsing the whole would. Anything outside the subset (other flow collections, anchors,
+//! tags, tabs, odd characters, unusual indentation, duplicate head keys, deep nesting)
+//! gives `None`: the caller then parses the whole document, which is also what produces
+//! the error message for invalid YAML.
 
 /// Deepest nesting accepted: serde_yaml refuses more than 128 levels, stay well below.
 const MAX_DEPTH: usize = 64;
@@ -133,6 +134,37 @@ fn quoted(v: &str, i: usize, quote: u8, parent: usize) -> Option<Open> {
     }
 }
 
+/// A one-line flow sequence of quoted or simple plain scalars (`["", "v1"]`, `[a, b]`):
+/// what follows its `]`.
+fn flow_sequence_rest(v: &str) -> Option<&str> {
+    let bytes = v.as_bytes();
+    let skip = |mut i: usize| {
+        while bytes.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip(1);
+    if bytes.get(i) == Some(&b']') {
+        return Some(&v[i + 1..]);
+    }
+    loop {
+        i = match bytes.get(i)? {
+            q @ (b'"' | b'\'') => scan_quoted(bytes, i + 1, *q)?? + 1,
+            b if b.is_ascii_alphanumeric() => v[i..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "._/-".contains(c)))
+                .map_or(v.len(), |n| i + n),
+            _ => return None,
+        };
+        i = skip(i);
+        match bytes.get(i)? {
+            b',' => i = skip(i + 1),
+            b']' => return Some(&v[i + 1..]),
+            _ => return None,
+        }
+    }
+}
+
 /// A scalar value starting a line's value part; what it leaves open.
 fn value(v: &str, parent: usize) -> Option<Open> {
     let bytes = v.as_bytes();
@@ -145,11 +177,10 @@ fn value(v: &str, parent: usize) -> Option<Open> {
                 content: None,
             })
         }
-        b'[' | b'{' => {
-            let rest = v.strip_prefix("[]").or_else(|| v.strip_prefix("{}"))?;
-            tail_ok(rest).then_some(Open::Nothing)
-        }
-        b'-' if bytes.get(1).is_some_and(|b| *b != b' ') => {
+        b'{' => tail_ok(v.strip_prefix("{}")?).then_some(Open::Nothing),
+        b'[' => tail_ok(flow_sequence_rest(v)?).then_some(Open::Nothing),
+        // `-`, `?` and `:` start a plain scalar when a non-space follows.
+        b'-' | b'?' | b':' if bytes.get(1).is_some_and(|b| *b != b' ') => {
             plain_ok(v).then_some(Open::Plain { indent: parent })
         }
         b if is_indicator(*b) => None,
@@ -210,7 +241,12 @@ pub(super) fn head_text(doc: &str) -> Option<String> {
         if let Open::Plain { indent } = open
             && ind > indent
         {
-            if is_indicator(t.as_bytes()[0]) || !plain_ok(t) {
+            // Inside a plain scalar only a comment or a block indicator could start a line.
+            let block_indicator = t.len() == 1 || t.as_bytes()[1] == b' ';
+            if t.starts_with('#') || (b"-?:".contains(&t.as_bytes()[0]) && block_indicator) {
+                return None;
+            }
+            if !plain_ok(t) {
                 return None;
             }
             continue;
@@ -365,7 +401,8 @@ mod tests {
     #[test]
     fn what_the_subset_does_not_cover_is_left_to_the_full_parser() {
         for doc in [
-            "kind: A\nspec: [a, b]\n",
+            "kind: A\nspec: [a, {b: c}]\n",
+            "kind: A\nspec: [a,\n  b]\n",
             "kind: A\nspec: &x 1\n",
             "kind: A\nspec:\n\tx: 1\n",
             "kind: A\nspec: a: b\n",
@@ -423,6 +460,17 @@ mod tests {
         "a b",
     ];
     const VALUES: &[&str] = &[
+        "[\"\", \"v1\"]",
+        "[a, b.c]",
+        "[a,]",
+        "[ a ] # c",
+        "[\"x\" y]",
+        "[a b]",
+        "['q''s', x-y]",
+        "?y",
+        "'quoted' tail",
+        "[",
+        "[a,",
         "",
         "v1",
         "1",
