@@ -110,7 +110,7 @@ pub fn template(chart: &Chart, options: &TemplateOptions) -> Result<String, Erro
         }
     }
     if options.show_only.is_empty() {
-        let body = manifest::template_output(&rendered.manifest, &rendered.hooks, |h| {
+        let body = manifest::template_output(rendered.manifest, &rendered.hooks, |h| {
             options.include_hooks && !(options.skip_tests && h.fires_on(HookEvent::Test))
         });
         if out.is_empty() {

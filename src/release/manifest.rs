@@ -216,18 +216,24 @@ fn push_block(out: &mut String, path: &str, content: &str) {
 }
 
 /// `helm template` output: the trimmed manifest plus a newline, then each included hook
-/// framed as `---\n# Source: <path>\n<manifest>\n`, in stored (kind) order.
-pub fn template_output(manifest: &str, hooks: &[Hook], include: impl Fn(&Hook) -> bool) -> String {
+/// framed as `---\n# Source: <path>\n<manifest>\n`, in stored (kind) order. Built in the
+/// manifest's own buffer, which can be large.
+pub fn template_output(
+    mut manifest: String,
+    hooks: &[Hook],
+    include: impl Fn(&Hook) -> bool,
+) -> String {
     let included: Vec<&Hook> = hooks.iter().filter(|h| include(h)).collect();
     let framed_len = |h: &&Hook| "---\n# Source: \n\n".len() + h.path.len() + h.manifest.len();
-    let mut out =
-        String::with_capacity(manifest.len() + 1 + included.iter().map(framed_len).sum::<usize>());
-    out.push_str(manifest.trim());
-    out.push('\n');
+    manifest.truncate(manifest.trim_end().len());
+    let leading = manifest.len() - manifest.trim_start().len();
+    manifest.drain(..leading);
+    manifest.reserve(1 + included.iter().map(framed_len).sum::<usize>());
+    manifest.push('\n');
     for hook in included {
-        push_block(&mut out, &hook.path, &hook.manifest);
+        push_block(&mut manifest, &hook.path, &hook.manifest);
     }
-    out
+    manifest
 }
 
 /// Splits at each `---` that starts a line (Helm's `(?m)^---`). Helm 4.3 leaves the
@@ -778,7 +784,7 @@ mod tests {
             },
         ];
         let out = template_output(
-            "---\n# Source: c/templates/x.yaml\nkind: X\n\n",
+            "\n---\n# Source: c/templates/x.yaml\nkind: X\n\n".to_string(),
             &hooks,
             |h| !h.fires_on(HookEvent::Test),
         );
