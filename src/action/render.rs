@@ -71,18 +71,21 @@ pub fn render_chart(
     // The engine renders on its own thread; `lookup` drives its requests from there with
     // the runtime handle, whose worker threads (not the caller's) run the I/O. This thread
     // parses each rendered file meanwhile.
-    let (files, parsed) = engine::render::render_with(&chart, &values, &options, |rendered| {
-        let (mut files, mut parsed) = (BTreeMap::new(), BTreeMap::new());
+    let (notes, parsed) = engine::render::render_with(&chart, &values, &options, |rendered| {
+        // Only the notes are needed as text afterwards: the rest is freed once parsed.
+        let (mut notes, mut parsed) = (BTreeMap::new(), BTreeMap::new());
         for (path, text) in rendered {
             if let Some(documents) = manifest::parse_file(&path, &text) {
                 parsed.insert(path.clone(), documents);
             }
-            files.insert(path, text);
+            if manifest::is_notes(&path) {
+                notes.insert(path, text);
+            }
         }
-        (files, parsed)
+        (notes, parsed)
     })?;
     let sorted = manifest::sort_parsed(parsed, KindOrder::Install)?;
-    let notes = manifest::collect_notes(&files, &chart.metadata.name, false, false);
+    let notes = manifest::collect_notes(&notes, &chart.metadata.name, false, false);
     Ok(Rendered {
         manifest: sorted.manifest(),
         documents: sorted.documents,
