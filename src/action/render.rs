@@ -2,6 +2,8 @@
 //!
 //! Helm counterpart: `pkg/action/action.go` (`renderResources`) and
 //! `pkg/chart/common/util` (`ToRenderValues`). Shared by install, upgrade and template.
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 use tokio::runtime::Handle;
 
@@ -83,10 +85,23 @@ pub fn render_chart(
         enable_dns: request.flags.enable_dns,
     };
     // The engine renders on its own thread; `lookup` drives its requests from there with
-    // the runtime handle, whose worker threads (not the caller's) run the I/O.
-    let files = engine::render(&chart, &values, &options)?;
-    let sorted = manifest::sort_manifests(&files, KindOrder::Install)?;
-    let notes = manifest::collect_notes(&files, &chart.metadata.name, false, false);
+    // the runtime handle, whose worker threads (not the caller's) run the I/O. This thread
+    // parses each rendered file meanwhile.
+    let (notes, parsed) = engine::render::render_with(&chart, &values, &options, |rendered| {
+        // Only the notes are needed as text afterwards: the rest is freed once parsed.
+        let (mut notes, mut parsed) = (BTreeMap::new(), BTreeMap::new());
+        for (path, text) in rendered {
+            if let Some(documents) = manifest::parse_file(&path, &text) {
+                parsed.insert(path.clone(), documents);
+            }
+            if manifest::is_notes(&path) {
+                notes.insert(path, text);
+            }
+        }
+        (notes, parsed)
+    })?;
+    let sorted = manifest::sort_parsed(parsed, KindOrder::Install)?;
+    let notes = manifest::collect_notes(&notes, &chart.metadata.name, false, false);
     Ok(Rendered {
         manifest: sorted.manifest(),
         documents: sorted.documents,

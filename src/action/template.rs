@@ -100,12 +100,17 @@ impl TemplateOutput {
     /// The text `helm template` prints: the trimmed manifest plus a newline, then each hook
     /// framed as `---\n# Source: <path>\n<manifest>\n`.
     pub fn to_text(&self) -> String {
-        let mut manifest = String::new();
+        let size: usize = (self.manifest.iter().chain(&self.hooks))
+            .map(|b| b.path.len() + b.content.len() + 16)
+            .sum();
+        let mut out = String::with_capacity(size + 1);
         for block in &self.manifest {
-            push_block(&mut manifest, block);
+            push_block(&mut out, block);
         }
-        let mut out = String::with_capacity(manifest.len() + 1);
-        out.push_str(manifest.trim());
+        // TrimSpace of the manifest part, in place (it can be megabytes).
+        out.truncate(out.trim_end().len());
+        let leading = out.len() - out.trim_start().len();
+        out.drain(..leading);
         out.push('\n');
         for hook in &self.hooks {
             push_block(&mut out, hook);
@@ -304,4 +309,52 @@ fn normalize_kube_version(text: &str) -> Result<String, Error> {
         )));
     }
     Ok(format!("v{trimmed}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(path: &str, content: &str) -> Block {
+        Block {
+            path: path.into(),
+            content: content.into(),
+            crd: false,
+        }
+    }
+
+    #[test]
+    fn the_manifest_part_is_trimmed_and_hooks_follow_framed() {
+        let output = TemplateOutput {
+            manifest: vec![block("c/templates/x.yaml", "kind: X\n\n")],
+            hooks: vec![block("c/templates/a.yaml", "kind: Job\n")],
+        };
+        assert_eq!(
+            output.to_text(),
+            "---\n# Source: c/templates/x.yaml\nkind: X\n---\n# Source: c/templates/a.yaml\nkind: Job\n\n"
+        );
+    }
+
+    #[test]
+    fn without_documents_the_manifest_part_is_one_empty_line() {
+        let output = TemplateOutput {
+            manifest: vec![],
+            hooks: vec![block("c/templates/a.yaml", "kind: Job")],
+        };
+        assert_eq!(
+            output.to_text(),
+            "\n---\n# Source: c/templates/a.yaml\nkind: Job\n"
+        );
+    }
+
+    #[test]
+    fn show_only_errors_name_the_pattern_that_matched_nothing() {
+        let text = "---\n# Source: c/templates/a.yaml\nkind: A\n";
+        assert_eq!(
+            show_only(text, &["templates/*.yaml".into()]).unwrap(),
+            "---\n# Source: c/templates/a.yaml\nkind: A\n"
+        );
+        let err = show_only(text, &["templates/a.yaml".into(), "x.yaml".into()]).unwrap_err();
+        assert_eq!(err.to_string(), "could not find template x.yaml in chart");
+    }
 }

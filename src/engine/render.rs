@@ -96,19 +96,48 @@ pub fn render(
     values: &serde_json::Map<String, serde_json::Value>,
     opts: &RenderOptions,
 ) -> Result<BTreeMap<String, String>, Error> {
+    render_with(chart, values, opts, |files| files.collect())
+}
+
+/// [`render`], handing each rendered file (path, text) to `consume` as soon as its
+/// template has run, and returning what `consume` returns. `consume` runs on the calling
+/// thread while the templates execute on the render thread, so work on the output
+/// (parsing it) overlaps rendering. It sees the files in execution order, and fewer of
+/// them if rendering fails (then the render error is returned).
+pub fn render_with<T>(
+    chart: &Chart,
+    values: &serde_json::Map<String, serde_json::Value>,
+    opts: &RenderOptions,
+    consume: impl FnOnce(&mut dyn Iterator<Item = (String, String)>) -> T,
+) -> Result<T, Error> {
     // Deeply nested `include`s recurse; give them Go's headroom rather than a 2 MiB stack.
     const STACK: usize = 512 << 20;
+    let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("rhelm-render".into())
             .stack_size(STACK)
-            .spawn_scoped(scope, || render_here(chart, values, opts));
+            .spawn_scoped(scope, move || {
+                render_here(chart, values, opts, &mut |path, text| {
+                    // The receiver lives until this thread is joined.
+                    let _ = sender.send((path, text));
+                })
+            });
         match worker {
-            Ok(handle) => match handle.join() {
-                Ok(result) => result,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            Err(_) => render_here(chart, values, opts),
+            Ok(handle) => {
+                let consumed = consume(&mut receiver.iter());
+                match handle.join() {
+                    Ok(result) => result.map(|()| consumed),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            Err(_) => {
+                let mut files = Vec::new();
+                render_here(chart, values, opts, &mut |path, text| {
+                    files.push((path, text))
+                })?;
+                Ok(consume(&mut files.into_iter()))
+            }
         }
     })
 }
@@ -133,7 +162,8 @@ fn render_here(
     chart: &Chart,
     values: &serde_json::Map<String, serde_json::Value>,
     opts: &RenderOptions,
-) -> Result<BTreeMap<String, String>, Error> {
+    done: &mut dyn FnMut(String, String),
+) -> Result<(), Error> {
     let mut pure = funcs::builtin_functions();
     if !opts.enable_dns {
         pure.insert(
@@ -198,7 +228,6 @@ fn render_here(
     }
 
     let env = Env::new(&set, &table, opts.lookup);
-    let mut rendered = BTreeMap::new();
     for t in &templates {
         let base = t.path.rsplit('/').next().unwrap_or(&t.path);
         if base.starts_with('_') {
@@ -221,9 +250,9 @@ fn render_here(
         } else {
             out
         };
-        rendered.insert(t.path.clone(), out);
+        done(t.path.clone(), out);
     }
-    Ok(rendered)
+    Ok(())
 }
 
 /// Helm's `cleanupExecError`: `required`/`fail` messages become
@@ -386,8 +415,12 @@ fn collect<'c>(
         if library && !base.starts_with('_') {
             continue;
         }
-        // Go reads template bytes as they are; invalid UTF-8 becomes U+FFFD here.
-        let text = String::from_utf8_lossy(&t.data);
+        // Go reads template bytes as they are; invalid UTF-8 becomes U+FFFD here. (The
+        // strict check first: it is several times faster than the lossy one on valid text.)
+        let text = match std::str::from_utf8(&t.data) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&t.data),
+        };
         out.push(Renderable {
             path: format!("{full_path}/{}", t.name),
             text,

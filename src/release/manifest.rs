@@ -9,15 +9,15 @@
 //! path, a document with an unknown hook event dropped entirely, comment-only documents kept.
 //! This module does not render templates nor talk to the cluster.
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::Deserialize;
 
 use super::hook::{
     HOOK_ANNOTATION, HOOK_DELETE_ANNOTATION, HOOK_OUTPUT_LOG_ANNOTATION, HOOK_WEIGHT_ANNOTATION,
     Hook, HookDeletePolicy, HookEvent, HookOutputLogPolicy,
 };
+
+mod block_yaml;
 
 /// Suffix of the rendered notes files, which are never part of a manifest.
 pub const NOTES_SUFFIX: &str = "NOTES.txt";
@@ -199,7 +199,8 @@ impl SortedManifests {
 
 /// Frames documents as Helm's manifest string.
 pub fn frame_documents(documents: &[Document]) -> String {
-    let mut out = String::new();
+    let framed_len = |d: &Document| "---\n# Source: \n\n".len() + d.path.len() + d.content.len();
+    let mut out = String::with_capacity(documents.iter().map(framed_len).sum());
     for doc in documents {
         push_block(&mut out, &doc.path, &doc.content);
     }
@@ -214,33 +215,32 @@ fn push_block(out: &mut String, path: &str, content: &str) {
     out.push('\n');
 }
 
-/// `helm template` output: the trimmed manifest plus a newline, then each included hook
-/// framed as `---\n# Source: <path>\n<manifest>\n`, in stored (kind) order.
-pub fn template_output(manifest: &str, hooks: &[Hook], include: impl Fn(&Hook) -> bool) -> String {
-    let mut out = String::with_capacity(manifest.len() + 1);
-    out.push_str(manifest.trim());
-    out.push('\n');
-    for hook in hooks.iter().filter(|h| include(h)) {
-        push_block(&mut out, &hook.path, &hook.manifest);
+/// Splits at each `---` that starts a line (Helm's `(?m)^---`). Helm 4.3 leaves the
+/// preceding document's trailing newlines intact (real Helm 4.3 stores `a: 1\n` + framing
+/// `\n` for `a: 1\n---\nb: 2`, so each such document is followed by a blank line in the
+/// manifest), and for v1/v2 charts still accepts a separator glued to the next line
+/// (`---apiVersion: v1`).
+fn split_at_separators(text: &str) -> Vec<&str> {
+    const SEPARATOR: &str = "---";
+    let line_starts =
+        std::iter::once(0).chain(text.match_indices('\n').map(|(newline, _)| newline + 1));
+    let mut pieces = Vec::new();
+    let mut piece_start = 0;
+    for line_start in line_starts {
+        // A separator never holds a newline, so the next line starts after it.
+        if text[line_start..].starts_with(SEPARATOR) {
+            pieces.push(&text[piece_start..line_start]);
+            piece_start = line_start + SEPARATOR.len();
+        }
     }
-    out
+    pieces.push(&text[piece_start..]);
+    pieces
 }
-
-/// A `---` at the start of a line. Helm 4.3 leaves the preceding document's trailing
-/// newlines intact (real Helm 4.3 stores `a: 1\n` + framing `\n` for `a: 1\n---\nb: 2`, so
-/// each such document is followed by a blank line in the manifest), and for v1/v2 charts
-/// still accepts a separator glued to the next line (`---apiVersion: v1`).
-static SEPARATOR: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?m)^---").ok());
 
 /// Splits a YAML stream into documents as Helm 4.3's `SplitManifests` does: whitespace-only
 /// pieces dropped, each piece left-trimmed, trailing whitespace kept.
 pub fn split_manifests(text: &str) -> Vec<&str> {
-    let text = text.trim_start();
-    let pieces: Vec<&str> = match SEPARATOR.as_ref() {
-        Some(sep) => sep.split(text).collect(),
-        None => vec![text],
-    };
-    pieces
+    split_at_separators(text.trim_start())
         .into_iter()
         .filter(|piece| !piece.trim().is_empty())
         .map(str::trim_start)
@@ -296,8 +296,16 @@ fn yaml_type(value: &serde_yaml::Value) -> &'static str {
     }
 }
 
-fn parse_document(path: &str, content: &str) -> Result<Document, Error> {
-    let head: Option<Head> = serde_yaml::from_str(content).map_err(|source| Error::YamlParse {
+/// The head of a document: from its `apiVersion`, `kind` and `metadata` entries alone when
+/// [`block_yaml::head_text`] vouches for the rest (several times faster than parsing it
+/// all), else from the whole document, which also gives the error for invalid YAML.
+fn parse_head(path: &str, content: &str) -> Result<Option<Head>, Error> {
+    if let Some(head_text) = block_yaml::head_text(content)
+        && let Ok(head) = serde_yaml::from_str(&head_text)
+    {
+        return Ok(head);
+    }
+    serde_yaml::from_str(content).map_err(|source| Error::YamlParse {
         path: path.to_string(),
         // Helm's text for a syntax error (go-yaml's) when our YAML reader sees one too;
         // serde's otherwise.
@@ -305,7 +313,11 @@ fn parse_document(path: &str, content: &str) -> Result<Document, Error> {
             Err(e) => format!("error converting YAML to JSON: {e}"),
             Ok(_) => source.to_string(),
         },
-    })?;
+    })
+}
+
+fn parse_document(path: &str, content: &str) -> Result<Document, Error> {
+    let head = parse_head(path, content)?;
     let head = head.unwrap_or_default();
     let metadata = head.metadata.unwrap_or_default();
     let mut annotations = BTreeMap::new();
@@ -389,15 +401,39 @@ pub fn sort_manifests(
     files: &BTreeMap<String, String>,
     order: KindOrder,
 ) -> Result<SortedManifests, Error> {
+    let parsed = files
+        .iter()
+        .filter_map(|(path, text)| Some((path.clone(), parse_file(path, text)?)))
+        .collect();
+    sort_parsed(parsed, order)
+}
+
+/// The documents of one rendered file, parsed: the part of [`sort_manifests`] that can
+/// run while other templates still render. `None` for a file that is not part of a
+/// manifest (notes, a partial, blank); the first document that is not YAML is the error.
+pub fn parse_file(path: &str, text: &str) -> Option<Result<Vec<Document>, Error>> {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    if is_notes(path) || base.starts_with('_') || text.trim().is_empty() {
+        return None;
+    }
+    Some(
+        split_manifests(text)
+            .into_iter()
+            .map(|content| parse_document(path, content))
+            .collect(),
+    )
+}
+
+/// [`sort_manifests`] of files already parsed by [`parse_file`], keyed by path: the
+/// first failure in path order is the error, as if the files were parsed in that order.
+pub fn sort_parsed(
+    parsed: BTreeMap<String, Result<Vec<Document>, Error>>,
+    order: KindOrder,
+) -> Result<SortedManifests, Error> {
     let mut sorted = SortedManifests::default();
     // BTreeMap iterates in byte order of the path, which is Go's sort.Strings.
-    for (path, text) in files {
-        let base = path.rsplit('/').next().unwrap_or(path);
-        if is_notes(path) || base.starts_with('_') || text.trim().is_empty() {
-            continue;
-        }
-        for content in split_manifests(text) {
-            let document = parse_document(path, content)?;
+    for documents in parsed.into_values() {
+        for document in documents? {
             let hook_types = document.annotations.get(HOOK_ANNOTATION).cloned();
             match hook_types {
                 None => sorted.documents.push(document),
@@ -492,6 +528,18 @@ mod tests {
     #[test]
     fn splitter_repairs_a_separator_glued_to_the_next_line() {
         assert_eq!(split_manifests("a: 1\n---b: 2"), ["a: 1\n", "b: 2"]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn separators_split_where_helms_line_start_pattern_matches(
+            text in "(-{0,4}[a \n]{0,3}|\n---|---\n){0,12}"
+        ) {
+            let helm = regex::Regex::new(r"(?m)^---").unwrap();
+            let want: Vec<&str> = helm.split(&text).collect();
+            proptest::prop_assert_eq!(split_at_separators(&text), want);
+        }
     }
 
     #[test]
@@ -674,6 +722,55 @@ mod tests {
     }
 
     #[test]
+    fn a_large_document_is_read_quickly_but_still_refused_when_it_is_not_yaml() {
+        let properties: String = (0..400)
+            .map(|i| {
+                format!(
+                    "        field{i}:\n          description: Field {i}.\n          type: string\n"
+                )
+            })
+            .collect();
+        let crd = format!(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: big.example.com\n  annotations:\n    helm.sh/resource-policy: keep\nspec:\n  schema:\n    properties:\n{properties}"
+        );
+        let sorted = sort_manifests(
+            &files(&[("c/templates/crd.yaml", &crd)]),
+            KindOrder::Install,
+        )
+        .unwrap();
+        let d = &sorted.documents[0];
+        assert_eq!(
+            (d.kind.as_str(), d.name.as_str()),
+            ("CustomResourceDefinition", "big.example.com")
+        );
+        assert_eq!(d.annotations["helm.sh/resource-policy"], "keep");
+
+        let broken = format!("{crd}        bad: [unclosed\n");
+        let err = sort_manifests(
+            &files(&[("c/templates/crd.yaml", &broken)]),
+            KindOrder::Install,
+        )
+        .unwrap_err();
+        // The same error a full parse gives, in go-yaml's words as Helm prints it.
+        let full = crate::values::parse_document(&broken).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "YAML parse error on c/templates/crd.yaml: error converting YAML to JSON: {full}"
+            )
+        );
+        assert!(err.to_string().contains("yaml: line "), "{err}");
+        let duplicate = format!("{crd}kind: Other\n");
+        assert!(
+            sort_manifests(
+                &files(&[("c/templates/crd.yaml", &duplicate)]),
+                KindOrder::Install
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
     fn non_string_annotation_is_a_parse_error_as_in_helm() {
         let doc = "kind: Pod\nmetadata:\n  annotations:\n    helm.sh/hook-weight: 5\n";
         assert!(
@@ -693,34 +790,6 @@ mod tests {
             ("apps/v1", "Deployment", "web")
         );
         assert_eq!(d.namespace.as_deref(), Some("prod"));
-    }
-
-    #[test]
-    fn template_output_trims_the_manifest_and_appends_included_hooks() {
-        let hooks = vec![
-            Hook {
-                name: "a".into(),
-                path: "c/templates/a.yaml".into(),
-                manifest: "kind: Job\n".into(),
-                ..Hook::default()
-            },
-            Hook {
-                name: "t".into(),
-                path: "c/templates/t.yaml".into(),
-                manifest: "kind: Pod".into(),
-                events: vec![HookEvent::Test],
-                ..Hook::default()
-            },
-        ];
-        let out = template_output(
-            "---\n# Source: c/templates/x.yaml\nkind: X\n\n",
-            &hooks,
-            |h| !h.fires_on(HookEvent::Test),
-        );
-        assert_eq!(
-            out,
-            "---\n# Source: c/templates/x.yaml\nkind: X\n---\n# Source: c/templates/a.yaml\nkind: Job\n\n"
-        );
     }
 
     #[test]

@@ -347,6 +347,10 @@ fn is_yaml_float(s: &str) -> bool {
 
 /// go-yaml's `isBase60Float`: `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`.
 fn is_base60_float(s: &str) -> bool {
+    // Without a `:` it cannot match: spare the regex (compiling it costs a render's time).
+    if !s.contains(':') {
+        return false;
+    }
     static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     RE.get_or_init(|| regex::Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").ok())
         .as_ref()
@@ -356,6 +360,12 @@ fn is_base60_float(s: &str) -> bool {
 /// go-yaml's `parseTimestamp` formats: `2006-1-2`, `2006-1-2 15:4:5.999999999`,
 /// `2006-1-2T15:4:5.999999999Z07:00` (and lower-case `t`).
 fn is_timestamp(s: &str) -> bool {
+    // The year must be four ASCII digits and a `-` (other digits fail to parse below):
+    // spare the regex otherwise.
+    let b = s.as_bytes();
+    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return false;
+    }
     static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         regex::Regex::new(
