@@ -164,12 +164,17 @@ const RIGHT_DELIM: &str = "}}";
 const LEFT_COMMENT: &str = "/*";
 const RIGHT_COMMENT: &str = "*/";
 
+#[inline]
 fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
+#[inline]
 fn is_alphanumeric(c: char) -> bool {
-    c == '_' || c.is_alphabetic() || c.is_numeric()
+    if c.is_ascii() {
+        return c == '_' || c.is_ascii_alphanumeric();
+    }
+    c.is_alphabetic() || c.is_numeric()
 }
 
 fn keyword(word: &str) -> Option<ItemKind> {
@@ -231,20 +236,29 @@ pub fn lex<'a>(name: &'a str, input: &'a str) -> Vec<Item<'a>> {
 }
 
 impl<'a> Lexer<'a> {
+    #[inline]
     fn rest(&self) -> &'a str {
         &self.input[self.pos..]
     }
 
+    #[inline]
     fn next(&mut self) -> Option<char> {
-        let c = self.rest().chars().next()?;
+        let c = self.peek()?;
         self.pos += c.len_utf8();
         Some(c)
     }
 
+    #[inline]
     fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
+        // Templates are almost all ASCII: decode UTF-8 only past it.
+        match self.input.as_bytes().get(self.pos) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            Some(_) => self.rest().chars().next(),
+            None => None,
+        }
     }
 
+    #[inline]
     fn emit(&mut self, kind: ItemKind) {
         let val = Cow::Borrowed(&self.input[self.start..self.pos]);
         self.items.push(Item {
@@ -283,7 +297,7 @@ impl<'a> Lexer<'a> {
             if self.done {
                 return;
             }
-            match self.rest().find(LEFT_DELIM) {
+            match find_left_delim(self.rest()) {
                 Some(offset) => {
                     let delim_at = self.pos + offset;
                     let after = &self.input[delim_at + LEFT_DELIM.len()..];
@@ -678,6 +692,21 @@ fn unicode_plus(c: char) -> String {
     }
 }
 
+/// The offset of the first `{{` in `text`: a `memchr` for `{` (`str::find` of a char),
+/// cheaper than a substring search over long template text.
+fn find_left_delim(text: &str) -> Option<usize> {
+    let first = LEFT_DELIM.as_bytes()[0];
+    let second = LEFT_DELIM.as_bytes()[1];
+    let mut from = 0;
+    loop {
+        let at = from + text[from..].find(char::from(first))?;
+        if text.as_bytes().get(at + 1) == Some(&second) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+}
+
 /// `-` followed by a space character, right after `{{`.
 fn has_left_trim_marker(s: &str) -> bool {
     let b = s.as_bytes();
@@ -754,6 +783,14 @@ mod tests {
             .map(|i| &*i.val)
             .collect();
         assert_eq!(nums, vec!["1_000", "0x1F", "1e3", "-2.5"]);
+    }
+
+    #[test]
+    fn left_delimiter_is_found_past_single_braces_and_multibyte_text() {
+        assert_eq!(find_left_delim("a { b {{"), Some(6));
+        assert_eq!(find_left_delim("é{x{{"), Some(4));
+        assert_eq!(find_left_delim("{ } {"), None);
+        assert_eq!(kinds("ü{{.}}"), vec![ItemKind::Text, ItemKind::LeftDelim, ItemKind::Dot, ItemKind::RightDelim, ItemKind::Eof]);
     }
 
     #[test]
