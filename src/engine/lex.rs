@@ -790,7 +790,16 @@ mod tests {
         assert_eq!(find_left_delim("a { b {{"), Some(6));
         assert_eq!(find_left_delim("é{x{{"), Some(4));
         assert_eq!(find_left_delim("{ } {"), None);
-        assert_eq!(kinds("ü{{.}}"), vec![ItemKind::Text, ItemKind::LeftDelim, ItemKind::Dot, ItemKind::RightDelim, ItemKind::Eof]);
+        assert_eq!(
+            kinds("ü{{.}}"),
+            vec![
+                ItemKind::Text,
+                ItemKind::LeftDelim,
+                ItemKind::Dot,
+                ItemKind::RightDelim,
+                ItemKind::Eof
+            ]
+        );
     }
 
     #[test]

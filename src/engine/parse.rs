@@ -172,6 +172,11 @@ impl Tree {
         };
         format!("{}:{}:{}", self.parse_name, line, col)
     }
+
+    /// The text of a `Node::Text` of this tree (empty for a range that is not its own).
+    pub fn text_at(&self, range: &std::ops::Range<usize>) -> &str {
+        self.text.get(range.clone()).unwrap_or_default()
+    }
 }
 
 /// A sequence of nodes.
@@ -179,8 +184,8 @@ pub type List = Vec<Node>;
 
 /// A node of a template body.
 pub enum Node {
-    /// Plain text.
-    Text(Box<str>),
+    /// Plain text: its byte range in the tree's text (see [`Tree::text_at`]).
+    Text(std::ops::Range<usize>),
     /// `{{pipeline}}`.
     Action(Pipe),
     /// `{{if}}`.
@@ -401,9 +406,9 @@ pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, Parse
 }
 
 /// Go's `IsEmptyTree`: only whitespace text.
-pub fn is_empty_tree(list: &List) -> bool {
-    list.iter().all(|n| match n {
-        Node::Text(t) => t.trim().is_empty(),
+pub fn is_empty_tree(tree: &Tree) -> bool {
+    tree.root.iter().all(|n| match n {
+        Node::Text(range) => tree.text_at(range).trim().is_empty(),
         _ => false,
     })
 }
@@ -487,8 +492,8 @@ impl<'t> Parser<'_, 't> {
 
     fn add(&mut self, tree: Tree) -> Result<(), ParseError> {
         match self.trees.get(&tree.name) {
-            Some(old) if !is_empty_tree(&old.root) => {
-                if !is_empty_tree(&tree.root) {
+            Some(old) if !is_empty_tree(old) => {
+                if !is_empty_tree(&tree) {
                     return Err(self.error(format!(
                         "template: multiple definition of template {}",
                         go_quote(&tree.name)
@@ -576,8 +581,9 @@ impl<'t> Parser<'_, 't> {
     fn text_or_action(&mut self) -> Result<Parsed, ParseError> {
         let item = self.next_non_space();
         match item.kind {
+            // The text stays in the tree's copy of the source, shared by all its nodes.
             ItemKind::Text => Ok(Parsed::Node(Node::Text(
-                item.val.into_owned().into_boxed_str(),
+                item.pos..item.pos + item.val.len(),
             ))),
             ItemKind::LeftDelim => self.action(),
             _ => Err(self.unexpected(&item, "input")),
@@ -1154,6 +1160,32 @@ mod tests {
             Ok(_) => String::from("no error"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn text_nodes_read_their_text_from_the_trees_source_without_trim_markers() {
+        let trees = parse(
+            "t.yaml",
+            "a  {{- .x }} b{{ define \"d\" }} \n {{ end }}",
+            &table(),
+        )
+        .unwrap_or_default();
+        let texts = |name: &str| -> Vec<String> {
+            let Some(tree) = trees.get(name) else {
+                return vec![];
+            };
+            tree.root
+                .iter()
+                .filter_map(|n| match n {
+                    Node::Text(range) => Some(tree.text_at(range).to_string()),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(texts("t.yaml"), vec!["a", " b"]);
+        assert_eq!(texts("d"), vec![" \n "]);
+        assert!(trees.get("d").is_some_and(|d| is_empty_tree(d)));
+        assert!(trees.get("t.yaml").is_some_and(|t| !is_empty_tree(t)));
     }
 
     #[test]

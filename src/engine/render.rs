@@ -230,7 +230,7 @@ fn render_here<'c>(
         })?;
         for (name, tree) in trees {
             match set.get(&name) {
-                Some(old) if is_empty_tree(&tree.root) && !is_empty_tree(&old.root) => {}
+                Some(old) if is_empty_tree(&tree) && !is_empty_tree(old) => {}
                 _ => {
                     set.insert(name, tree);
                 }
