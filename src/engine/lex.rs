@@ -508,13 +508,25 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_identifier(&mut self) {
-        while let Some(c) = self.peek() {
-            if !is_alphanumeric(c) {
-                break;
+    /// Moves past a run of identifier characters: bytes while ASCII, chars past it.
+    fn skip_alphanumeric(&mut self) {
+        let bytes = self.input.as_bytes();
+        while let Some(&b) = bytes.get(self.pos) {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                self.pos += 1;
+            } else if b.is_ascii() {
+                return;
+            } else {
+                match self.peek() {
+                    Some(c) if is_alphanumeric(c) => self.pos += c.len_utf8(),
+                    _ => return,
+                }
             }
-            self.next();
         }
+    }
+
+    fn lex_identifier(&mut self) {
+        self.skip_alphanumeric();
         if !self.at_terminator() {
             let c = self.peek().unwrap_or('\0');
             self.error(format!("bad character {}", unicode_plus(c)));
@@ -548,12 +560,7 @@ impl<'a> Lexer<'a> {
             });
             return;
         }
-        while let Some(c) = self.peek() {
-            if !is_alphanumeric(c) {
-                break;
-            }
-            self.next();
-        }
+        self.skip_alphanumeric();
         if !self.at_terminator() {
             let c = self.peek().unwrap_or('\0');
             self.error(format!("bad character {}", unicode_plus(c)));
@@ -800,6 +807,17 @@ mod tests {
                 ItemKind::Eof
             ]
         );
+    }
+
+    #[test]
+    fn identifiers_and_fields_take_non_ascii_letters_and_digits() {
+        let items = lex("t", "{{ .héllo.wörld2 fünc_1 }}");
+        let vals: Vec<_> = items
+            .iter()
+            .filter(|i| matches!(i.kind, ItemKind::Field | ItemKind::Identifier))
+            .map(|i| &*i.val)
+            .collect();
+        assert_eq!(vals, vec![".héllo", ".wörld2", "fünc_1"]);
     }
 
     #[test]
