@@ -380,11 +380,12 @@ pub type TreeSet = HashMap<String, Rc<Tree>>;
 /// Parses `text` named `name`; returns the main tree and every defined template.
 /// A defined template that is only whitespace does not replace an existing one, as in Go.
 pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, ParseError> {
-    let items = lex(name, text);
+    let lexed = lex(name, text);
     let text: Rc<str> = Rc::from(text);
     let parse_name: Rc<str> = Rc::from(name);
     let mut parser = Parser {
-        items,
+        items: lexed.items,
+        lex_error: lexed.error,
         i: 0,
         hi: 0,
         funcs,
@@ -415,6 +416,8 @@ pub fn is_empty_tree(tree: &Tree) -> bool {
 
 struct Parser<'f, 't> {
     items: Vec<Item<'t>>,
+    /// The message of the lexer's `Error` token, if it produced one.
+    lex_error: String,
     i: usize,
     hi: usize,
     funcs: &'f FuncTable,
@@ -438,7 +441,7 @@ impl<'t> Parser<'_, 't> {
     }
 
     fn next(&mut self) -> Item<'t> {
-        let item = self.item(self.i).clone();
+        let item = *self.item(self.i);
         self.hi = self.hi.max(self.i);
         if self.i < self.items.len() {
             self.i += 1;
@@ -457,7 +460,7 @@ impl<'t> Parser<'_, 't> {
 
     fn peek(&mut self) -> Item<'t> {
         self.hi = self.hi.max(self.i);
-        self.item(self.i).clone()
+        *self.item(self.i)
     }
 
     fn next_non_space(&mut self) -> Item<'t> {
@@ -485,7 +488,7 @@ impl<'t> Parser<'_, 't> {
 
     fn unexpected(&self, item: &Item, context: &str) -> ParseError {
         if item.kind == ItemKind::Error {
-            return self.error(item.val.to_string());
+            return self.error(self.lex_error.clone());
         }
         self.error(format!("unexpected {item} in {context}"))
     }
@@ -547,7 +550,7 @@ impl<'t> Parser<'_, 't> {
         if !matches!(name_item.kind, ItemKind::String | ItemKind::RawString) {
             return Err(self.unexpected(&name_item, CONTEXT));
         }
-        let name = unquote(&name_item.val).map_err(|e| self.error(e))?;
+        let name = unquote(name_item.val).map_err(|e| self.error(e))?;
         let close = self.next_non_space();
         if close.kind != ItemKind::RightDelim {
             return Err(self.unexpected(&close, CONTEXT));
@@ -746,7 +749,7 @@ impl<'t> Parser<'_, 't> {
 
     fn template_name(&self, item: &Item, context: &str) -> Result<String, ParseError> {
         match item.kind {
-            ItemKind::String | ItemKind::RawString => unquote(&item.val).map_err(|e| self.error(e)),
+            ItemKind::String | ItemKind::RawString => unquote(item.val).map_err(|e| self.error(e)),
             _ => Err(self.unexpected(item, context)),
         }
     }
@@ -773,13 +776,13 @@ impl<'t> Parser<'_, 't> {
                     pipe.is_assign = next.kind == ItemKind::Assign;
                     self.next_non_space();
                     pipe.decl.push(v.val.to_string());
-                    self.vars.push(v.val.into_owned());
+                    self.vars.push(v.val.to_string());
                     break;
                 }
                 ItemKind::Char if next.val == "," => {
                     self.next_non_space();
                     pipe.decl.push(v.val.to_string());
-                    self.vars.push(v.val.into_owned());
+                    self.vars.push(v.val.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
@@ -920,12 +923,12 @@ impl<'t> Parser<'_, 't> {
         let item = self.next_non_space();
         Ok(Some(match item.kind {
             ItemKind::Identifier => {
-                let Some(func) = self.funcs.get(&item.val) else {
-                    return Err(self.error(format!("function {} not defined", go_quote(&item.val))));
+                let Some(func) = self.funcs.get(item.val) else {
+                    return Err(self.error(format!("function {} not defined", go_quote(item.val))));
                 };
                 Arg::Identifier {
                     pos: item.pos,
-                    name: item.val.into_owned(),
+                    name: item.val.to_string(),
                     func,
                 }
             }
@@ -949,18 +952,18 @@ impl<'t> Parser<'_, 't> {
             },
             ItemKind::Bool => Arg::Bool(item.pos, item.val == "true"),
             ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
-                let value = parse_number(&item.val, item.kind).map_err(|e| self.error(e))?;
-                Arg::Number(item.pos, item.val.into_owned(), value)
+                let value = parse_number(item.val, item.kind).map_err(|e| self.error(e))?;
+                Arg::Number(item.pos, item.val.to_string(), value)
             }
             ItemKind::LeftParen => {
                 let pipe = self.pipeline("parenthesized pipeline", ItemKind::RightParen)?;
                 Arg::Pipe(Box::new(pipe))
             }
             ItemKind::String | ItemKind::RawString => {
-                let value = unquote(&item.val).map_err(|e| self.error(e))?;
-                Arg::String(item.pos, item.val.into_owned(), Rc::from(value))
+                let value = unquote(item.val).map_err(|e| self.error(e))?;
+                Arg::String(item.pos, item.val.to_string(), Rc::from(value))
             }
-            ItemKind::Error => return Err(self.error(item.val.to_string())),
+            ItemKind::Error => return Err(self.error(self.lex_error.clone())),
             _ => {
                 self.backup();
                 return Ok(None);
