@@ -147,6 +147,11 @@ impl FuncTable {
     pub fn get(&self, name: &str) -> Option<FuncRef> {
         self.map.get(name).copied()
     }
+
+    /// The function called `name` with the table's own copy of the name, if any.
+    pub fn get_named(&self, name: &str) -> Option<(&'static str, FuncRef)> {
+        self.map.get_key_value(name).map(|(k, v)| (*k, *v))
+    }
 }
 
 /// One parsed template: its name and body, plus the text it came from (for positions).
@@ -272,8 +277,8 @@ pub enum Arg {
     Identifier {
         /// Offset.
         pos: usize,
-        /// Name.
-        name: String,
+        /// Name (the function table's, so parsing does not copy it).
+        name: &'static str,
         /// The resolved function.
         func: FuncRef,
     },
@@ -923,12 +928,12 @@ impl<'t> Parser<'_, 't> {
         let item = self.next_non_space();
         Ok(Some(match item.kind {
             ItemKind::Identifier => {
-                let Some(func) = self.funcs.get(item.val) else {
+                let Some((name, func)) = self.funcs.get_named(item.val) else {
                     return Err(self.error(format!("function {} not defined", go_quote(item.val))));
                 };
                 Arg::Identifier {
                     pos: item.pos,
-                    name: item.val.to_string(),
+                    name,
                     func,
                 }
             }
