@@ -86,8 +86,9 @@ pub fn render_chart(
     };
     // The engine renders on its own thread; `lookup` drives its requests from there with
     // the runtime handle, whose worker threads (not the caller's) run the I/O. This thread
-    // parses each rendered file meanwhile.
-    let (notes, parsed) = engine::render::render_with(&chart, &values, &options, |rendered| {
+    // parses each rendered file meanwhile, and sorts them while the render thread frees its
+    // parsed templates.
+    let (notes, sorted) = engine::render::render_with(&chart, &values, &options, |rendered| {
         // Only the notes are needed as text afterwards: the rest is freed once parsed.
         let (mut notes, mut parsed) = (BTreeMap::new(), BTreeMap::new());
         for (path, text) in rendered {
@@ -98,9 +99,9 @@ pub fn render_chart(
                 notes.insert(path, text);
             }
         }
-        (notes, parsed)
+        (notes, manifest::sort_parsed(parsed, KindOrder::Install))
     })?;
-    let sorted = manifest::sort_parsed(parsed, KindOrder::Install)?;
+    let sorted = sorted?;
     let notes = manifest::collect_notes(&notes, &chart.metadata.name, false, false);
     Ok(Rendered {
         manifest: sorted.manifest(),

@@ -332,7 +332,7 @@ impl State<'_, '_> {
 
     fn walk(&mut self, dot: &Dot, node: &Node, out: &mut String) -> Res<Flow> {
         match node {
-            Node::Text(text) => out.push_str(text),
+            Node::Text(range) => out.push_str(self.tree.text_at(range)),
             Node::Action(pipe) => {
                 let value = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {

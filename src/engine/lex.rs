@@ -5,8 +5,6 @@
 //! trim markers (`{{- ` / ` -}}`), comments and the error texts follow Go exactly. Lexical
 //! errors become an `Error` item that the parser reports as `template: NAME:LINE: TEXT`.
 
-use std::borrow::Cow;
-
 /// The kind of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemKind {
@@ -99,7 +97,7 @@ impl ItemKind {
 }
 
 /// One token: kind, byte offset, line (1-based) and text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Item<'a> {
     /// Token kind.
     pub kind: ItemKind,
@@ -107,8 +105,8 @@ pub struct Item<'a> {
     pub pos: usize,
     /// 1-based line of the token's start.
     pub line: usize,
-    /// The token's text (for `Error`, the message).
-    pub val: Cow<'a, str>,
+    /// The token's text (empty for `Error`: the message is [`Lexed::error`]).
+    pub val: &'a str,
 }
 
 impl std::fmt::Display for Item<'_> {
@@ -116,13 +114,13 @@ impl std::fmt::Display for Item<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.kind {
             ItemKind::Eof => f.write_str("EOF"),
-            ItemKind::Error => f.write_str(&self.val),
+            ItemKind::Error => f.write_str("lexical error"),
             k if k.is_keyword() => write!(f, "<{}>", self.val),
             _ if self.val.chars().count() > 10 => {
                 let head: String = self.val.chars().take(10).collect();
                 write!(f, "{}...", go_quote(&head))
             }
-            _ => f.write_str(&go_quote(&self.val)),
+            _ => f.write_str(&go_quote(self.val)),
         }
     }
 }
@@ -164,12 +162,17 @@ const RIGHT_DELIM: &str = "}}";
 const LEFT_COMMENT: &str = "/*";
 const RIGHT_COMMENT: &str = "*/";
 
+#[inline]
 fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
+#[inline]
 fn is_alphanumeric(c: char) -> bool {
-    c == '_' || c.is_alphabetic() || c.is_numeric()
+    if c.is_ascii() {
+        return c == '_' || c.is_ascii_alphanumeric();
+    }
+    c.is_alphabetic() || c.is_numeric()
 }
 
 fn keyword(word: &str) -> Option<ItemKind> {
@@ -198,12 +201,21 @@ struct Lexer<'a> {
     start: usize,
     paren_depth: usize,
     items: Vec<Item<'a>>,
+    message: String,
     done: bool,
+}
+
+/// A lexed text: its tokens, and the message of the `Error` token ending them, if any.
+pub struct Lexed<'a> {
+    /// The tokens; the last is `Eof` or `Error`.
+    pub items: Vec<Item<'a>>,
+    /// Go's message for the `Error` token (empty when there is none).
+    pub error: String,
 }
 
 /// Scans `input` (named `name`, for error texts) into tokens; the last item is `Eof`
 /// or `Error`.
-pub fn lex<'a>(name: &'a str, input: &'a str) -> Vec<Item<'a>> {
+pub fn lex<'a>(name: &'a str, input: &'a str) -> Lexed<'a> {
     let mut lexer = Lexer {
         name,
         input,
@@ -212,10 +224,11 @@ pub fn lex<'a>(name: &'a str, input: &'a str) -> Vec<Item<'a>> {
         start: 0,
         paren_depth: 0,
         items: Vec::new(),
+        message: String::new(),
         done: false,
     };
     lexer.run();
-    let mut items = lexer.items;
+    let mut items = std::mem::take(&mut lexer.items);
     // Assign lines in one pass: items are in input order.
     let bytes = input.as_bytes();
     let (mut line, mut at) = (1, 0);
@@ -227,26 +240,38 @@ pub fn lex<'a>(name: &'a str, input: &'a str) -> Vec<Item<'a>> {
         }
         item.line = line;
     }
-    items
+    Lexed {
+        items,
+        error: lexer.message,
+    }
 }
 
 impl<'a> Lexer<'a> {
+    #[inline]
     fn rest(&self) -> &'a str {
         &self.input[self.pos..]
     }
 
+    #[inline]
     fn next(&mut self) -> Option<char> {
-        let c = self.rest().chars().next()?;
+        let c = self.peek()?;
         self.pos += c.len_utf8();
         Some(c)
     }
 
+    #[inline]
     fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
+        // Templates are almost all ASCII: decode UTF-8 only past it.
+        match self.input.as_bytes().get(self.pos) {
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            Some(_) => self.rest().chars().next(),
+            None => None,
+        }
     }
 
+    #[inline]
     fn emit(&mut self, kind: ItemKind) {
-        let val = Cow::Borrowed(&self.input[self.start..self.pos]);
+        let val = &self.input[self.start..self.pos];
         self.items.push(Item {
             kind,
             pos: self.start,
@@ -265,8 +290,9 @@ impl<'a> Lexer<'a> {
             kind: ItemKind::Error,
             pos: self.start,
             line: 0,
-            val: Cow::Owned(message),
+            val: "",
         });
+        self.message = message;
         self.done = true;
     }
 
@@ -283,7 +309,7 @@ impl<'a> Lexer<'a> {
             if self.done {
                 return;
             }
-            match self.rest().find(LEFT_DELIM) {
+            match find_left_delim(self.rest()) {
                 Some(offset) => {
                     let delim_at = self.pos + offset;
                     let after = &self.input[delim_at + LEFT_DELIM.len()..];
@@ -494,13 +520,25 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn lex_identifier(&mut self) {
-        while let Some(c) = self.peek() {
-            if !is_alphanumeric(c) {
-                break;
+    /// Moves past a run of identifier characters: bytes while ASCII, chars past it.
+    fn skip_alphanumeric(&mut self) {
+        let bytes = self.input.as_bytes();
+        while let Some(&b) = bytes.get(self.pos) {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                self.pos += 1;
+            } else if b.is_ascii() {
+                return;
+            } else {
+                match self.peek() {
+                    Some(c) if is_alphanumeric(c) => self.pos += c.len_utf8(),
+                    _ => return,
+                }
             }
-            self.next();
         }
+    }
+
+    fn lex_identifier(&mut self) {
+        self.skip_alphanumeric();
         if !self.at_terminator() {
             let c = self.peek().unwrap_or('\0');
             self.error(format!("bad character {}", unicode_plus(c)));
@@ -534,12 +572,7 @@ impl<'a> Lexer<'a> {
             });
             return;
         }
-        while let Some(c) = self.peek() {
-            if !is_alphanumeric(c) {
-                break;
-            }
-            self.next();
-        }
+        self.skip_alphanumeric();
         if !self.at_terminator() {
             let c = self.peek().unwrap_or('\0');
             self.error(format!("bad character {}", unicode_plus(c)));
@@ -678,6 +711,21 @@ fn unicode_plus(c: char) -> String {
     }
 }
 
+/// The offset of the first `{{` in `text`: a `memchr` for `{` (`str::find` of a char),
+/// cheaper than a substring search over long template text.
+fn find_left_delim(text: &str) -> Option<usize> {
+    let first = LEFT_DELIM.as_bytes()[0];
+    let second = LEFT_DELIM.as_bytes()[1];
+    let mut from = 0;
+    loop {
+        let at = from + text[from..].find(char::from(first))?;
+        if text.as_bytes().get(at + 1) == Some(&second) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+}
+
 /// `-` followed by a space character, right after `{{`.
 fn has_left_trim_marker(s: &str) -> bool {
     let b = s.as_bytes();
@@ -695,7 +743,7 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<ItemKind> {
-        lex("t", text).into_iter().map(|i| i.kind).collect()
+        lex("t", text).items.into_iter().map(|i| i.kind).collect()
     }
 
     #[test]
@@ -709,7 +757,7 @@ mod tests {
 
     #[test]
     fn trim_markers_eat_surrounding_whitespace() {
-        let items = lex("t", "a  \n{{- .x -}}\n  b");
+        let items = lex("t", "a  \n{{- .x -}}\n  b").items;
         assert_eq!(items[0].val, "a");
         assert_eq!(items.last().map(|i| i.kind), Some(ItemKind::Eof));
         let text: Vec<_> = items.iter().filter(|i| i.kind == ItemKind::Text).collect();
@@ -719,19 +767,19 @@ mod tests {
 
     #[test]
     fn comments_vanish_and_can_trim() {
-        let items = lex("t", "a {{- /* note */ -}} b");
+        let items = lex("t", "a {{- /* note */ -}} b").items;
         let text: String = items
             .iter()
             .filter(|i| i.kind == ItemKind::Text)
-            .map(|i| &*i.val)
+            .map(|i| i.val)
             .collect();
         assert_eq!(text, "ab");
     }
 
     #[test]
     fn unclosed_action_is_an_error() {
-        let items = lex("t", "a\n{{ .x \n");
-        let last = items.last().map(|i| (i.val.to_string(), i.line));
+        let lexed = lex("t", "a\n{{ .x \n");
+        let last = lexed.items.last().map(|i| (lexed.error.clone(), i.line));
         assert_eq!(
             last,
             Some(("unclosed action started at t:2".to_string(), 3))
@@ -740,20 +788,48 @@ mod tests {
 
     #[test]
     fn unclosed_action_on_its_own_line_does_not_repeat_the_line() {
-        let items = lex("t", "a\n{{ .x");
-        let last = items.last().map(|i| (i.val.to_string(), i.line));
+        let lexed = lex("t", "a\n{{ .x");
+        let last = lexed.items.last().map(|i| (lexed.error.clone(), i.line));
         assert_eq!(last, Some(("unclosed action".to_string(), 2)));
     }
 
     #[test]
     fn numbers_with_underscores_and_hex_lex_as_one_token() {
-        let items = lex("t", "{{ 1_000 0x1F 1e3 -2.5 }}");
+        let items = lex("t", "{{ 1_000 0x1F 1e3 -2.5 }}").items;
         let nums: Vec<_> = items
             .iter()
             .filter(|i| i.kind == ItemKind::Number)
-            .map(|i| &*i.val)
+            .map(|i| i.val)
             .collect();
         assert_eq!(nums, vec!["1_000", "0x1F", "1e3", "-2.5"]);
+    }
+
+    #[test]
+    fn left_delimiter_is_found_past_single_braces_and_multibyte_text() {
+        assert_eq!(find_left_delim("a { b {{"), Some(6));
+        assert_eq!(find_left_delim("é{x{{"), Some(4));
+        assert_eq!(find_left_delim("{ } {"), None);
+        assert_eq!(
+            kinds("ü{{.}}"),
+            vec![
+                ItemKind::Text,
+                ItemKind::LeftDelim,
+                ItemKind::Dot,
+                ItemKind::RightDelim,
+                ItemKind::Eof
+            ]
+        );
+    }
+
+    #[test]
+    fn identifiers_and_fields_take_non_ascii_letters_and_digits() {
+        let items = lex("t", "{{ .héllo.wörld2 fünc_1 }}").items;
+        let vals: Vec<_> = items
+            .iter()
+            .filter(|i| matches!(i.kind, ItemKind::Field | ItemKind::Identifier))
+            .map(|i| i.val)
+            .collect();
+        assert_eq!(vals, vec![".héllo", ".wörld2", "fünc_1"]);
     }
 
     #[test]
@@ -762,7 +838,7 @@ mod tests {
             kind: ItemKind::String,
             pos: 0,
             line: 1,
-            val: Cow::Borrowed("abcdefghijklmnop"),
+            val: "abcdefghijklmnop",
         };
         assert_eq!(item.to_string(), "\"abcdefghij\"...");
     }

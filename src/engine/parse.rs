@@ -147,6 +147,11 @@ impl FuncTable {
     pub fn get(&self, name: &str) -> Option<FuncRef> {
         self.map.get(name).copied()
     }
+
+    /// The function called `name` with the table's own copy of the name, if any.
+    pub fn get_named(&self, name: &str) -> Option<(&'static str, FuncRef)> {
+        self.map.get_key_value(name).map(|(k, v)| (*k, *v))
+    }
 }
 
 /// One parsed template: its name and body, plus the text it came from (for positions).
@@ -172,6 +177,11 @@ impl Tree {
         };
         format!("{}:{}:{}", self.parse_name, line, col)
     }
+
+    /// The text of a `Node::Text` of this tree (empty for a range that is not its own).
+    pub fn text_at(&self, range: &std::ops::Range<usize>) -> &str {
+        self.text.get(range.clone()).unwrap_or_default()
+    }
 }
 
 /// A sequence of nodes.
@@ -179,8 +189,8 @@ pub type List = Vec<Node>;
 
 /// A node of a template body.
 pub enum Node {
-    /// Plain text.
-    Text(Box<str>),
+    /// Plain text: its byte range in the tree's text (see [`Tree::text_at`]).
+    Text(std::ops::Range<usize>),
     /// `{{pipeline}}`.
     Action(Pipe),
     /// `{{if}}`.
@@ -267,8 +277,8 @@ pub enum Arg {
     Identifier {
         /// Offset.
         pos: usize,
-        /// Name.
-        name: String,
+        /// Name (the function table's, so parsing does not copy it).
+        name: &'static str,
         /// The resolved function.
         func: FuncRef,
     },
@@ -375,11 +385,12 @@ pub type TreeSet = HashMap<String, Rc<Tree>>;
 /// Parses `text` named `name`; returns the main tree and every defined template.
 /// A defined template that is only whitespace does not replace an existing one, as in Go.
 pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, ParseError> {
-    let items = lex(name, text);
+    let lexed = lex(name, text);
     let text: Rc<str> = Rc::from(text);
     let parse_name: Rc<str> = Rc::from(name);
     let mut parser = Parser {
-        items,
+        items: lexed.items,
+        lex_error: lexed.error,
         i: 0,
         hi: 0,
         funcs,
@@ -401,15 +412,17 @@ pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, Parse
 }
 
 /// Go's `IsEmptyTree`: only whitespace text.
-pub fn is_empty_tree(list: &List) -> bool {
-    list.iter().all(|n| match n {
-        Node::Text(t) => t.trim().is_empty(),
+pub fn is_empty_tree(tree: &Tree) -> bool {
+    tree.root.iter().all(|n| match n {
+        Node::Text(range) => tree.text_at(range).trim().is_empty(),
         _ => false,
     })
 }
 
 struct Parser<'f, 't> {
     items: Vec<Item<'t>>,
+    /// The message of the lexer's `Error` token, if it produced one.
+    lex_error: String,
     i: usize,
     hi: usize,
     funcs: &'f FuncTable,
@@ -433,7 +446,7 @@ impl<'t> Parser<'_, 't> {
     }
 
     fn next(&mut self) -> Item<'t> {
-        let item = self.item(self.i).clone();
+        let item = *self.item(self.i);
         self.hi = self.hi.max(self.i);
         if self.i < self.items.len() {
             self.i += 1;
@@ -452,7 +465,7 @@ impl<'t> Parser<'_, 't> {
 
     fn peek(&mut self) -> Item<'t> {
         self.hi = self.hi.max(self.i);
-        self.item(self.i).clone()
+        *self.item(self.i)
     }
 
     fn next_non_space(&mut self) -> Item<'t> {
@@ -480,15 +493,15 @@ impl<'t> Parser<'_, 't> {
 
     fn unexpected(&self, item: &Item, context: &str) -> ParseError {
         if item.kind == ItemKind::Error {
-            return self.error(item.val.to_string());
+            return self.error(self.lex_error.clone());
         }
         self.error(format!("unexpected {item} in {context}"))
     }
 
     fn add(&mut self, tree: Tree) -> Result<(), ParseError> {
         match self.trees.get(&tree.name) {
-            Some(old) if !is_empty_tree(&old.root) => {
-                if !is_empty_tree(&tree.root) {
+            Some(old) if !is_empty_tree(old) => {
+                if !is_empty_tree(&tree) {
                     return Err(self.error(format!(
                         "template: multiple definition of template {}",
                         go_quote(&tree.name)
@@ -542,7 +555,7 @@ impl<'t> Parser<'_, 't> {
         if !matches!(name_item.kind, ItemKind::String | ItemKind::RawString) {
             return Err(self.unexpected(&name_item, CONTEXT));
         }
-        let name = unquote(&name_item.val).map_err(|e| self.error(e))?;
+        let name = unquote(name_item.val).map_err(|e| self.error(e))?;
         let close = self.next_non_space();
         if close.kind != ItemKind::RightDelim {
             return Err(self.unexpected(&close, CONTEXT));
@@ -576,8 +589,9 @@ impl<'t> Parser<'_, 't> {
     fn text_or_action(&mut self) -> Result<Parsed, ParseError> {
         let item = self.next_non_space();
         match item.kind {
+            // The text stays in the tree's copy of the source, shared by all its nodes.
             ItemKind::Text => Ok(Parsed::Node(Node::Text(
-                item.val.into_owned().into_boxed_str(),
+                item.pos..item.pos + item.val.len(),
             ))),
             ItemKind::LeftDelim => self.action(),
             _ => Err(self.unexpected(&item, "input")),
@@ -740,7 +754,7 @@ impl<'t> Parser<'_, 't> {
 
     fn template_name(&self, item: &Item, context: &str) -> Result<String, ParseError> {
         match item.kind {
-            ItemKind::String | ItemKind::RawString => unquote(&item.val).map_err(|e| self.error(e)),
+            ItemKind::String | ItemKind::RawString => unquote(item.val).map_err(|e| self.error(e)),
             _ => Err(self.unexpected(item, context)),
         }
     }
@@ -767,13 +781,13 @@ impl<'t> Parser<'_, 't> {
                     pipe.is_assign = next.kind == ItemKind::Assign;
                     self.next_non_space();
                     pipe.decl.push(v.val.to_string());
-                    self.vars.push(v.val.into_owned());
+                    self.vars.push(v.val.to_string());
                     break;
                 }
                 ItemKind::Char if next.val == "," => {
                     self.next_non_space();
                     pipe.decl.push(v.val.to_string());
-                    self.vars.push(v.val.into_owned());
+                    self.vars.push(v.val.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
@@ -914,12 +928,12 @@ impl<'t> Parser<'_, 't> {
         let item = self.next_non_space();
         Ok(Some(match item.kind {
             ItemKind::Identifier => {
-                let Some(func) = self.funcs.get(&item.val) else {
-                    return Err(self.error(format!("function {} not defined", go_quote(&item.val))));
+                let Some((name, func)) = self.funcs.get_named(item.val) else {
+                    return Err(self.error(format!("function {} not defined", go_quote(item.val))));
                 };
                 Arg::Identifier {
                     pos: item.pos,
-                    name: item.val.into_owned(),
+                    name,
                     func,
                 }
             }
@@ -943,18 +957,18 @@ impl<'t> Parser<'_, 't> {
             },
             ItemKind::Bool => Arg::Bool(item.pos, item.val == "true"),
             ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
-                let value = parse_number(&item.val, item.kind).map_err(|e| self.error(e))?;
-                Arg::Number(item.pos, item.val.into_owned(), value)
+                let value = parse_number(item.val, item.kind).map_err(|e| self.error(e))?;
+                Arg::Number(item.pos, item.val.to_string(), value)
             }
             ItemKind::LeftParen => {
                 let pipe = self.pipeline("parenthesized pipeline", ItemKind::RightParen)?;
                 Arg::Pipe(Box::new(pipe))
             }
             ItemKind::String | ItemKind::RawString => {
-                let value = unquote(&item.val).map_err(|e| self.error(e))?;
-                Arg::String(item.pos, item.val.into_owned(), Rc::from(value))
+                let value = unquote(item.val).map_err(|e| self.error(e))?;
+                Arg::String(item.pos, item.val.to_string(), Rc::from(value))
             }
-            ItemKind::Error => return Err(self.error(item.val.to_string())),
+            ItemKind::Error => return Err(self.error(self.lex_error.clone())),
             _ => {
                 self.backup();
                 return Ok(None);
@@ -1154,6 +1168,32 @@ mod tests {
             Ok(_) => String::from("no error"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn text_nodes_read_their_text_from_the_trees_source_without_trim_markers() {
+        let trees = parse(
+            "t.yaml",
+            "a  {{- .x }} b{{ define \"d\" }} \n {{ end }}",
+            &table(),
+        )
+        .unwrap_or_default();
+        let texts = |name: &str| -> Vec<String> {
+            let Some(tree) = trees.get(name) else {
+                return vec![];
+            };
+            tree.root
+                .iter()
+                .filter_map(|n| match n {
+                    Node::Text(range) => Some(tree.text_at(range).to_string()),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(texts("t.yaml"), vec!["a", " b"]);
+        assert_eq!(texts("d"), vec![" \n "]);
+        assert!(trees.get("d").is_some_and(|d| is_empty_tree(d)));
+        assert!(trees.get("t.yaml").is_some_and(|t| !is_empty_tree(t)));
     }
 
     #[test]

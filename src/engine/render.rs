@@ -118,10 +118,14 @@ pub fn render_with<T>(
             .name("rhelm-render".into())
             .stack_size(STACK)
             .spawn_scoped(scope, move || {
-                render_here(chart, values, opts, &mut |path, text| {
+                let rendered = render_here(chart, values, opts, &mut |path, text| {
                     // The receiver lives until this thread is joined.
                     let _ = sender.send((path, text));
-                })
+                });
+                // Close the channel before the parsed templates are freed: `consume`
+                // finishes its work while this thread frees them.
+                drop(sender);
+                rendered.map(drop)
             });
         match worker {
             Ok(handle) => {
@@ -133,9 +137,9 @@ pub fn render_with<T>(
             }
             Err(_) => {
                 let mut files = Vec::new();
-                render_here(chart, values, opts, &mut |path, text| {
+                drop(render_here(chart, values, opts, &mut |path, text| {
                     files.push((path, text))
-                })?;
+                })?);
                 Ok(consume(&mut files.into_iter()))
             }
         }
@@ -158,12 +162,19 @@ fn map_value(entries: Vec<(&str, Value)>) -> Value {
     )))
 }
 
-fn render_here(
-    chart: &Chart,
+/// What rendering leaves to free: the parsed templates and the render inputs. Returned so
+/// the render thread frees them after closing its output channel.
+struct Leftovers<'c> {
+    _trees: TreeSet,
+    _templates: Vec<Renderable<'c>>,
+}
+
+fn render_here<'c>(
+    chart: &'c Chart,
     values: &serde_json::Map<String, serde_json::Value>,
     opts: &RenderOptions,
     done: &mut dyn FnMut(String, String),
-) -> Result<(), Error> {
+) -> Result<Leftovers<'c>, Error> {
     let mut pure = funcs::builtin_functions();
     if !opts.enable_dns {
         pure.insert(
@@ -219,7 +230,7 @@ fn render_here(
         })?;
         for (name, tree) in trees {
             match set.get(&name) {
-                Some(old) if is_empty_tree(&tree.root) && !is_empty_tree(&old.root) => {}
+                Some(old) if is_empty_tree(&tree) && !is_empty_tree(old) => {}
                 _ => {
                     set.insert(name, tree);
                 }
@@ -252,7 +263,11 @@ fn render_here(
         };
         done(t.path.clone(), out);
     }
-    Ok(())
+    drop(env);
+    Ok(Leftovers {
+        _trees: set,
+        _templates: templates,
+    })
 }
 
 /// Helm's `cleanupExecError`: `required`/`fail` messages become
