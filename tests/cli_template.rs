@@ -116,36 +116,32 @@ fn kinds_chart() -> tempfile::TempDir {
     ])
 }
 
+/// Asserts that `rhelm template k CHART EXTRA…` succeeds and prints `needle`.
+#[track_caller]
+fn assert_renders(chart: &tempfile::TempDir, extra: &[&str], needle: &str) {
+    let path = chart.path().to_str().expect("utf-8 path");
+    let out = rhelm_offline(&[&["template", "k", path][..], extra].concat()).ok();
+    assert!(out.stdout.contains(needle), "expected {needle:?}\n{out}");
+}
+
 #[test]
 fn set_string_gives_string_and_files_give_float64() {
     let chart = kinds_chart();
-    let path = chart.path().to_str().expect("utf-8 path");
-    let from_file = rhelm_offline(&["template", "k", path]).ok();
-    assert!(
-        from_file
-            .stdout
-            .contains("  kind: \"float64\"\n  value: \"12\"\n"),
-        "\n{from_file}"
-    );
-    let from_set_string = rhelm_offline(&["template", "k", path, "--set-string", "x=12"]).ok();
-    assert!(
-        from_set_string
-            .stdout
-            .contains("  kind: \"string\"\n  value: \"12\"\n"),
-        "\n{from_set_string}"
+    assert_renders(&chart, &[], "  kind: \"float64\"\n  value: \"12\"\n");
+    assert_renders(
+        &chart,
+        &["--set-string", "x=12"],
+        "  kind: \"string\"\n  value: \"12\"\n",
     );
 }
 
 #[test]
 fn set_gives_int64() {
     let chart = kinds_chart();
-    let path = chart.path().to_str().expect("utf-8 path");
-    let from_set = rhelm_offline(&["template", "k", path, "--set", "x=12"]).ok();
-    assert!(
-        from_set
-            .stdout
-            .contains("  kind: \"int64\"\n  value: \"12\"\n"),
-        "\n{from_set}"
+    assert_renders(
+        &chart,
+        &["--set", "x=12"],
+        "  kind: \"int64\"\n  value: \"12\"\n",
     );
 }
 
@@ -163,21 +159,12 @@ fn int_typing_chart() -> tempfile::TempDir {
 #[test]
 fn set_integers_keep_gos_int64_through_functions() {
     let chart = int_typing_chart();
-    let path = chart.path().to_str().expect("utf-8 path");
-    let from_set = rhelm_offline(&["template", "k", path, "--set", "count=3"]).ok();
-    assert!(
-        from_set
-            .stdout
-            .contains("  types: \"int64 int64 int int\"\n  same: \"true\"\n  short: \"abc\"\n"),
-        "\n{from_set}"
+    assert_renders(
+        &chart,
+        &["--set", "count=3"],
+        "  types: \"int64 int64 int int\"\n  same: \"true\"\n  short: \"abc\"\n",
     );
-    let from_file = rhelm_offline(&["template", "k", path]).ok();
-    assert!(
-        from_file
-            .stdout
-            .contains("  types: \"float64 int64 int int\"\n"),
-        "\n{from_file}"
-    );
+    assert_renders(&chart, &[], "  types: \"float64 int64 int int\"\n");
 }
 
 #[test]
