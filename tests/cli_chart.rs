@@ -178,6 +178,38 @@ fn lint_of_the_umbrella_fixture_only_recommends_an_icon() {
 }
 
 #[test]
+fn lint_renders_in_helms_lint_mode_where_required_and_fail_do_not_fail() {
+    // As real Helm 4.3 lints the opentelemetry-collector conformance chart: clean, although
+    // its templates `fail` without `mode` and `image.repository`.
+    let chart = write_chart(&[
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: strict\nversion: 0.1.0\nicon: https://example.com/i.png\n",
+        ),
+        (
+            "templates/cm.yaml",
+            "{{- if not .Values.mode }}{{ fail \"'mode' must be set\" }}{{ end }}\n\
+             apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict\ndata:\n\
+             \x20 image: {{ required \"image is required\" .Values.image | quote }}\n",
+        ),
+    ]);
+    let path = chart.path().to_str().unwrap();
+    let out = rhelm_offline(&["lint", path, "--strict"]).ok();
+    assert!(
+        out.stdout
+            .ends_with("1 chart(s) linted, 0 chart(s) failed\n"),
+        "{out}"
+    );
+    // Rendering for real still fails on them.
+    rhelm_offline(&["template", "r", path])
+        .fails()
+        .stderr_has("'mode' must be set");
+    rhelm_offline(&["template", "r", path, "--set", "mode=x"])
+        .fails()
+        .stderr_has("image is required");
+}
+
+#[test]
 fn lint_of_a_packaged_chart_reads_the_archive() {
     let (_dir, tgz) = package(&umbrella_str(), &[]);
     let tgz = tgz.display().to_string();

@@ -83,6 +83,7 @@ pub fn render_chart(
         capabilities: request.capabilities,
         lookup: lookup.as_ref().map(|l| l as &(dyn Lookup + Sync)),
         enable_dns: request.flags.enable_dns,
+        lint_mode: false,
     };
     // The engine renders on its own thread; `lookup` drives its requests from there with
     // the runtime handle, whose worker threads (not the caller's) run the I/O. This thread

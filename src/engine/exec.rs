@@ -100,6 +100,7 @@ pub struct Env<'a> {
     overlays: RefCell<Vec<Rc<TreeSet>>>,
     include_counts: RefCell<HashMap<String, usize>>,
     tpl_cache: RefCell<HashMap<String, Rc<TreeSet>>>,
+    lint_mode: bool,
 }
 
 impl<'a> Env<'a> {
@@ -116,7 +117,14 @@ impl<'a> Env<'a> {
             overlays: RefCell::new(Vec::new()),
             include_counts: RefCell::new(HashMap::new()),
             tpl_cache: RefCell::new(HashMap::new()),
+            lint_mode: false,
         }
+    }
+
+    /// Helm's lint mode: `required` and `fail` return `""` instead of failing.
+    pub fn lint_mode(mut self, on: bool) -> Self {
+        self.lint_mode = on;
+        self
     }
 
     fn find(&self, name: &str) -> Option<Rc<Tree>> {
@@ -960,6 +968,8 @@ impl State<'_, '_> {
             EngineFunc::Required => {
                 let warn = string_arg(&argv[0], "string")?;
                 match &argv[1] {
+                    Value::Nil if self.env.lint_mode => Ok(Value::string("")),
+                    Value::String(s) if s.is_empty() && self.env.lint_mode => Ok(argv[1].clone()),
                     Value::Nil => Err(FuncError(format!("{WARN_START}{warn}{WARN_END}")).into()),
                     Value::String(s) if s.is_empty() => {
                         Err(FuncError(format!("{WARN_START}{warn}{WARN_END}")).into())
@@ -969,6 +979,9 @@ impl State<'_, '_> {
             }
             EngineFunc::Fail => {
                 let msg = string_arg(&argv[0], "string")?;
+                if self.env.lint_mode {
+                    return Ok(Value::string(""));
+                }
                 Err(FuncError(format!("{WARN_START}{msg}{WARN_END}")).into())
             }
             EngineFunc::Lookup => {

@@ -62,6 +62,8 @@ pub struct RenderOptions<'a> {
     pub lookup: Option<&'a (dyn Lookup + Sync)>,
     /// `--enable-dns`: `getHostByName` resolves names; otherwise it returns `""`, as in Helm.
     pub enable_dns: bool,
+    /// Helm's lint mode (`helm lint`): `required` and `fail` render `""` instead of failing.
+    pub lint_mode: bool,
 }
 
 /// A render failure; `Display` is exactly what Helm prints after `Error: `.
@@ -238,7 +240,7 @@ fn render_here<'c>(
         }
     }
 
-    let env = Env::new(&set, &table, opts.lookup);
+    let env = Env::new(&set, &table, opts.lookup).lint_mode(opts.lint_mode);
     for t in &templates {
         let base = t.path.rsplit('/').next().unwrap_or(&t.path);
         if base.starts_with('_') {
@@ -485,6 +487,7 @@ mod tests {
             },
             lookup: None,
             enable_dns: false,
+            lint_mode: false,
         }
     }
 
