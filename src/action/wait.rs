@@ -14,7 +14,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
 
 use super::{Context, Error};
-use crate::kube::ready::{Readiness, readiness};
+use crate::kube::ready::{Readiness, has_readiness, readiness};
 use crate::kube::{Client, Discovery, Resource};
 
 /// How many objects are watched at once.
@@ -252,23 +252,6 @@ async fn wait_gone_one(
             resource.name()
         )),
     }
-}
-
-/// Kinds [`readiness`] inspects; others are ready as soon as they exist.
-fn has_readiness(kind: &str) -> bool {
-    matches!(
-        kind,
-        "Deployment"
-            | "StatefulSet"
-            | "DaemonSet"
-            | "ReplicaSet"
-            | "ReplicationController"
-            | "Pod"
-            | "Job"
-            | "PersistentVolumeClaim"
-            | "Service"
-            | "CustomResourceDefinition"
-    )
 }
 
 #[cfg(test)]

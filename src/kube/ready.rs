@@ -16,6 +16,23 @@ pub enum Readiness {
     Failed(String),
 }
 
+/// True for the kinds [`readiness`] inspects; others are ready as soon as they exist.
+pub fn has_readiness(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "ReplicationController"
+            | "Pod"
+            | "Job"
+            | "PersistentVolumeClaim"
+            | "Service"
+            | "CustomResourceDefinition"
+    )
+}
+
 /// The readiness of `object` (a full object with `kind`, `spec` and `status`). Kinds without
 /// a notion of readiness (ConfigMap, Secret, RBAC, custom resources, …) are always ready.
 pub fn readiness(object: &Value) -> Readiness {

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use super::error::describe;
-use super::ready::{Readiness, completion, readiness};
+use super::ready::{Readiness, completion, has_readiness, readiness};
 use super::{Client, Error, Resource};
 
 /// How many objects are watched at once.
@@ -28,7 +28,10 @@ pub async fn wait_ready(
     resources: &[Resource],
     timeout: Duration,
 ) -> Result<(), Error> {
-    wait_all(client, resources, timeout, readiness, has_readiness).await
+    wait_all(client, resources, timeout, readiness, |r| {
+        has_readiness(r.kind())
+    })
+    .await
 }
 
 /// Waits until every hook resource has run to completion (see
@@ -187,21 +190,4 @@ async fn wait_one(
             )))
         }
     }
-}
-
-/// True for the kinds [`readiness`] actually inspects.
-fn has_readiness(resource: &Resource) -> bool {
-    matches!(
-        resource.kind(),
-        "Deployment"
-            | "StatefulSet"
-            | "DaemonSet"
-            | "ReplicaSet"
-            | "ReplicationController"
-            | "Pod"
-            | "Job"
-            | "PersistentVolumeClaim"
-            | "Service"
-            | "CustomResourceDefinition"
-    )
 }
