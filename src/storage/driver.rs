@@ -143,6 +143,14 @@ impl<K: RecordObject> KubeDriver<K> {
         }
     }
 
+    /// Where queries list: the driver's namespace, else every namespace.
+    fn list_api(&self) -> Api<K> {
+        match &self.namespace {
+            Some(ns) => Api::namespaced(self.client.clone(), ns),
+            None => Api::all(self.client.clone()),
+        }
+    }
+
     /// The namespace to write `release` to: the driver's, else the release's own.
     fn write_api(&self, release: &Release, operation: &'static str) -> Result<Api<K>, Error> {
         match (&self.namespace, release.namespace.as_str()) {
@@ -221,10 +229,7 @@ impl<K: RecordObject> Driver for KubeDriver<K> {
 
     fn query<'a>(&'a self, selector: &'a Labels) -> BoxFuture<'a, Result<Vec<Record>, Error>> {
         Box::pin(async move {
-            let api: Api<K> = match &self.namespace {
-                Some(ns) => Api::namespaced(self.client.clone(), ns),
-                None => Api::all(self.client.clone()),
-            };
+            let api = self.list_api();
             let selector = selector_string(selector);
             let list = api
                 .list(&ListParams::default().labels(&selector))
@@ -239,10 +244,7 @@ impl<K: RecordObject> Driver for KubeDriver<K> {
         selector: &'a Labels,
     ) -> BoxFuture<'a, Result<Vec<RecordInfo>, Error>> {
         Box::pin(async move {
-            let api: Api<K> = match &self.namespace {
-                Some(ns) => Api::namespaced(self.client.clone(), ns),
-                None => Api::all(self.client.clone()),
-            };
+            let api = self.list_api();
             let selector = selector_string(selector);
             let list = api
                 .list_metadata(&ListParams::default().labels(&selector))
