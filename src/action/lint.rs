@@ -760,13 +760,7 @@ fn deprecation(api_version: &str, kind: &str, minor: u64) -> Option<String> {
 }
 
 fn dependency_rules(linter: &mut Linter, chart: &Chart, chart_dir: &str) {
-    let missing: Vec<&str> = chart
-        .metadata
-        .dependencies
-        .iter()
-        .filter(|d| !chart.dependencies.iter().any(|c| c.metadata.name == d.name))
-        .map(|d| d.name.as_str())
-        .collect();
+    let missing = crate::chart::missing_dependencies(chart);
     if !missing.is_empty() {
         linter.add(
             Severity::Warning,

@@ -40,15 +40,20 @@ pub fn process_dependencies_with_warnings(
     Ok(warnings)
 }
 
-/// Helm's `CheckDependencies`: every `Chart.yaml` dependency must be present in `charts/`.
-pub fn check_dependencies(chart: &Chart) -> Result<(), Error> {
-    let missing: Vec<&str> = chart
+/// The names of `Chart.yaml` dependencies that `charts/` does not hold.
+pub fn missing_dependencies(chart: &Chart) -> Vec<&str> {
+    chart
         .metadata
         .dependencies
         .iter()
         .filter(|d| !chart.dependencies.iter().any(|c| c.metadata.name == d.name))
         .map(|d| d.name.as_str())
-        .collect();
+        .collect()
+}
+
+/// Helm's `CheckDependencies`: every `Chart.yaml` dependency must be present in `charts/`.
+pub fn check_dependencies(chart: &Chart) -> Result<(), Error> {
+    let missing = missing_dependencies(chart);
     if missing.is_empty() {
         Ok(())
     } else {

@@ -23,7 +23,8 @@ pub use coalesce::{
 };
 pub use constraint::{check_kube_version, deprecation_warning, is_compatible_range};
 pub use dependencies::{
-    check_dependencies, process_dependencies, process_dependencies_with_warnings,
+    check_dependencies, missing_dependencies, process_dependencies,
+    process_dependencies_with_warnings,
 };
 pub use loader::{load_archive, load_chart, load_dir, load_files};
 pub use model::{Chart, ChartFile, CrdFile, Dependency, Maintainer, Metadata};
