@@ -51,6 +51,28 @@ fn finish(child: Child, shown: &str) -> Run {
     }
 }
 
+/// Runs `attempt` until it succeeds, as CI would retry; every failure before must be the
+/// lock's refusal (a dead holder's lease not yet expired). Returns the success and how many
+/// refusals came first.
+fn retry_past_the_lock(what: &str, mut attempt: impl FnMut() -> Run) -> (Run, u32) {
+    let mut refusals = 0;
+    let run = eventually(what, || {
+        let run = attempt();
+        if run.code == Some(0) {
+            return Some(run);
+        }
+        assert!(
+            run.stderr
+                .contains("another operation (install/upgrade/rollback) is in progress: ")
+                && run.stderr.contains("has held the lock for"),
+            "only the lock may refuse it\n{run}"
+        );
+        refusals += 1;
+        None
+    });
+    (run, refusals)
+}
+
 fn rhelm_locked(args: &[&str]) -> Run {
     rhelm_env(args, &[("RHELM_LOCK_DURATION", LOCK_SECONDS)])
 }
@@ -221,29 +243,18 @@ fn an_upgrade_killed_mid_apply_is_taken_over_after_the_lease_expires() {
     );
 
     // Retry as CI would: refused with the lock message until the dead holder's lease expires.
-    let mut refusals = 0;
-    let next = eventually("an upgrade succeeds after the lease expires", || {
-        let run = rhelm_locked(&[
-            "upgrade",
-            "victim",
-            chart,
-            "-n",
-            &ns,
-            "--set",
-            "greeting=v3",
-        ]);
-        if run.code == Some(0) {
-            return Some(run);
-        }
-        assert!(
-            run.stderr
-                .contains("another operation (install/upgrade/rollback) is in progress: ")
-                && run.stderr.contains("has held the lock for"),
-            "only the lock may refuse it\n{run}"
-        );
-        refusals += 1;
-        None
-    });
+    let (next, refusals) =
+        retry_past_the_lock("an upgrade succeeds after the lease expires", || {
+            rhelm_locked(&[
+                "upgrade",
+                "victim",
+                chart,
+                "-n",
+                &ns,
+                "--set",
+                "greeting=v3",
+            ])
+        });
     let recovered_in = killed_at.elapsed();
     assert!(next.stdout.contains("has been upgraded"), "\n{next}");
     let records = stored_releases(&ns, "victim");
@@ -1218,9 +1229,8 @@ fn an_api_server_killed_mid_upgrade_and_restarted_leaves_a_recoverable_release()
     );
 
     // Retry as CI would: only the dead holder's lock may refuse it, until its lease expires.
-    let mut refusals = 0;
-    let next = eventually("an upgrade succeeds after the restart", || {
-        let run = own.cluster.rhelm_env(
+    let (next, refusals) = retry_past_the_lock("an upgrade succeeds after the restart", || {
+        own.cluster.rhelm_env(
             &[
                 "upgrade",
                 "phoenix",
@@ -1231,18 +1241,7 @@ fn an_api_server_killed_mid_upgrade_and_restarted_leaves_a_recoverable_release()
                 "greeting=v3",
             ],
             &locked,
-        );
-        if run.code == Some(0) {
-            return Some(run);
-        }
-        assert!(
-            run.stderr
-                .contains("another operation (install/upgrade/rollback) is in progress: ")
-                && run.stderr.contains("has held the lock for"),
-            "only the lock may refuse it\n{run}"
-        );
-        refusals += 1;
-        None
+        )
     });
     let recovered_in = killed_at.elapsed();
     assert!(next.stdout.contains("has been upgraded"), "\n{next}");
