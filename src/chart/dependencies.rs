@@ -61,17 +61,6 @@ pub fn check_dependencies(chart: &Chart) -> Result<(), Error> {
     }
 }
 
-fn find_alias_copy(charts: &[Chart], dep: &Dependency) -> Option<Chart> {
-    let found = charts.iter().find(|c| {
-        c.metadata.name == dep.name && is_compatible_range(&dep.version, &c.metadata.version)
-    })?;
-    let mut copy = found.clone();
-    if !dep.alias.is_empty() {
-        copy.metadata.name = dep.alias.clone();
-    }
-    Some(copy)
-}
-
 fn process_enabled(
     chart: &mut Chart,
     values: &Map<String, Value>,
@@ -81,20 +70,38 @@ fn process_enabled(
     if chart.metadata.dependencies.is_empty() {
         return Ok(());
     }
+    // Each requirement takes its own copy of the first compatible loaded subchart (under its
+    // alias, if any); a subchart no requirement names stays as it is. The last requirement
+    // using a subchart takes it without a copy: subcharts hold every file of their tree.
+    let matches = |c: &Chart, req: &Dependency| {
+        c.metadata.name == req.name && is_compatible_range(&req.version, &c.metadata.version)
+    };
     let existing = std::mem::take(&mut chart.dependencies);
-    let mut selected: Vec<Chart> = existing
-        .iter()
-        .filter(|c| {
-            !chart.metadata.dependencies.iter().any(|req| {
-                c.metadata.name == req.name
-                    && is_compatible_range(&req.version, &c.metadata.version)
-            })
-        })
-        .cloned()
+    let (named, mut selected): (Vec<Chart>, Vec<Chart>) = existing.into_iter().partition(|c| {
+        chart
+            .metadata
+            .dependencies
+            .iter()
+            .any(|req| matches(c, req))
+    });
+    let picks: Vec<Option<usize>> = (chart.metadata.dependencies.iter())
+        .map(|req| named.iter().position(|c| matches(c, req)))
         .collect();
-    for req in chart.metadata.dependencies.iter_mut() {
-        if let Some(copy) = find_alias_copy(&existing, req) {
-            selected.push(copy);
+    let mut named: Vec<Option<Chart>> = named.into_iter().map(Some).collect();
+    for (i, req) in chart.metadata.dependencies.iter_mut().enumerate() {
+        if let Some(index) = picks[i] {
+            let used_again = picks[i + 1..].contains(&Some(index));
+            let copy = if used_again {
+                named[index].clone()
+            } else {
+                named[index].take()
+            };
+            if let Some(mut copy) = copy {
+                if !req.alias.is_empty() {
+                    copy.metadata.name = req.alias.clone();
+                }
+                selected.push(copy);
+            }
         }
         if !req.alias.is_empty() {
             req.name = req.alias.clone();

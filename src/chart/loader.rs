@@ -8,15 +8,15 @@
 //! `.helmignore` applies to the top directory only; archives are read in memory, their one
 //! top folder stripped, and absolute or escaping paths refused. A UTF-8 BOM is dropped from
 //! each file. Nothing is written to disk.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::helmignore::IgnoreRules;
 use super::validate::{API_VERSION_V1, validate_metadata};
-use super::{Chart, ChartFile, Error, Metadata};
+use super::{Chart, ChartFile, Error, Metadata, ModTime};
 use crate::values::yaml;
 
 /// Largest total decompressed size of a chart archive (Helm's `MaxDecompressedChartSize`).
@@ -66,18 +66,140 @@ pub fn load_dir(dir: &Path) -> Result<Chart, Error> {
     } else {
         IgnoreRules::defaults()
     };
-    let mut files = Vec::new();
-    walk(dir, "", &rules, &mut files)?;
-    load_files(files)
+    let mut found = Vec::new();
+    let walked = walk(dir, "", &rules, &mut found);
+    // Read errors of files found before the walk failed come first, as if read in order.
+    let (files, mut parsed) = read_found(found)?;
+    walked?;
+    build_chart(files, "", &mut parsed)
 }
 
-/// Recursively collects files in lexical order (Go's `filepath.Walk`), following symlinks.
-fn walk(
-    dir: &Path,
-    prefix: &str,
-    rules: &IgnoreRules,
-    out: &mut Vec<ChartFile>,
-) -> Result<(), Error> {
+/// A file [`walk`] found, still to be read.
+struct Found {
+    rel: String,
+    path: PathBuf,
+    meta: std::fs::Metadata,
+}
+
+/// Below this much work (bytes read, values bytes weighted by [`VALUES_PARSE_WEIGHT`]), a
+/// second loading thread costs more than it saves.
+const PARALLEL_LOAD_WORK: u64 = 256 * 1024;
+/// How much more a byte of values YAML costs to parse than a byte of any file to read.
+const VALUES_PARSE_WEIGHT: u64 = 16;
+
+/// Values files parsed while loading, by path from the top chart; successes only.
+type ParsedValues = HashMap<String, Map<String, Value>>;
+
+/// Whether `rel` is the `values.yaml` of the top chart or of a subchart folder in it.
+fn is_values_path(rel: &str) -> bool {
+    let mut rest = rel;
+    loop {
+        if rest == "values.yaml" {
+            return true;
+        }
+        let Some((sub, inner)) = rest.strip_prefix("charts/").and_then(|r| r.split_once('/'))
+        else {
+            return false;
+        };
+        if sub.is_empty() {
+            return false;
+        }
+        rest = inner;
+    }
+}
+
+/// One found file, read (and its values parsed, for a values file that parses).
+type ReadFile = Result<(ChartFile, Option<Map<String, Value>>), Error>;
+
+/// Reads the found files and parses their charts' values files, split over two threads by
+/// estimated work when there is enough, and returns the files in order (or the first read
+/// error in that order). A values file that does not parse is left out of the parsed
+/// ones: [`build_chart`] parses it again in its turn, so errors come exactly as in order.
+fn read_found(found: Vec<Found>) -> Result<(Vec<ChartFile>, ParsedValues), Error> {
+    let work = |f: &Found| {
+        let weight = if is_values_path(&f.rel) {
+            VALUES_PARSE_WEIGHT
+        } else {
+            1
+        };
+        f.meta.len().saturating_mul(weight)
+    };
+    let read = |f: &Found| -> ReadFile {
+        let data = std::fs::read(&f.path).map_err(|source| Error::Io {
+            path: f.path.clone(),
+            source,
+        })?;
+        let data = strip_bom(data);
+        let values = is_values_path(&f.rel)
+            .then(|| yaml::parse_values(&String::from_utf8_lossy(&data)).ok())
+            .flatten();
+        let file = ChartFile {
+            name: f.rel.clone(),
+            data,
+            modtime: f.meta.modified().ok().map(ModTime::File),
+        };
+        Ok((file, values))
+    };
+    let total: u64 = found.iter().map(work).sum();
+    let mut results: Vec<Option<ReadFile>> = if total < PARALLEL_LOAD_WORK {
+        found.iter().map(|f| Some(read(f))).collect()
+    } else {
+        // Biggest first into the lighter of two bins: one big values file gets a thread
+        // of its own while the other reads everything else.
+        let mut order: Vec<usize> = (0..found.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(work(&found[i])));
+        let (mut mine, mut theirs) = ((Vec::new(), 0), (Vec::new(), 0));
+        for i in order {
+            let bin = if mine.1 <= theirs.1 {
+                &mut mine
+            } else {
+                &mut theirs
+            };
+            bin.0.push(i);
+            bin.1 += work(&found[i]);
+        }
+        let read_all = |indices: &[usize]| -> Vec<(usize, ReadFile)> {
+            indices.iter().map(|&i| (i, read(&found[i]))).collect()
+        };
+        let mut results: Vec<Option<ReadFile>> = found.iter().map(|_| None).collect();
+        let (done_here, done_there) = std::thread::scope(|scope| {
+            let other = std::thread::Builder::new()
+                .name("rhelm-load".into())
+                .spawn_scoped(scope, || read_all(&theirs.0));
+            let here = read_all(&mine.0);
+            let there = match other {
+                Ok(handle) => match handle.join() {
+                    Ok(there) => there,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err(_) => read_all(&theirs.0),
+            };
+            (here, there)
+        });
+        for (i, result) in done_here.into_iter().chain(done_there) {
+            results[i] = Some(result);
+        }
+        results
+    };
+    let mut files = Vec::with_capacity(found.len());
+    let mut parsed = ParsedValues::new();
+    for result in results.iter_mut() {
+        // Every index was read by exactly one of the two bins.
+        let Some(result) = result.take() else {
+            continue;
+        };
+        let (file, values) = result?;
+        if let Some(values) = values {
+            parsed.insert(file.name.clone(), values);
+        }
+        files.push(file);
+    }
+    Ok((files, parsed))
+}
+
+/// Recursively finds the files to load in lexical order (Go's `filepath.Walk`), following
+/// symlinks. On an error, `out` holds the files found before it.
+fn walk(dir: &Path, prefix: &str, rules: &IgnoreRules, out: &mut Vec<Found>) -> Result<(), Error> {
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io { path, source }
@@ -115,20 +237,9 @@ fn walk(
                 "chart file {rel:?} is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}"
             )));
         }
-        let data = std::fs::read(&path).map_err(io_err(&path))?;
-        out.push(ChartFile {
-            name: rel,
-            data: strip_bom(data),
-            modtime: meta.modified().ok().map(go_local_time),
-        });
+        out.push(Found { rel, path, meta });
     }
     Ok(())
-}
-
-/// A file time as Go's JSON writes a `ModTime` (local zone, RFC 3339 with nanoseconds).
-fn go_local_time(time: std::time::SystemTime) -> String {
-    let local = chrono::DateTime::<chrono::Local>::from(time);
-    crate::release::Timestamp(local.fixed_offset()).to_string()
 }
 
 /// Loads a gzipped tar chart archive held in memory (Helm's `LoadArchive`).
@@ -194,7 +305,7 @@ fn archive_files(data: &[u8]) -> Result<Vec<ChartFile>, Error> {
             .map_err(|e| arch(format!("reading {rel}: {e}")))?;
         remaining = remaining.saturating_sub(buf.len() as u64);
         let modtime = (entry.header().mtime().ok()).map(|secs| {
-            go_local_time(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+            ModTime::File(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
         });
         files.push(ChartFile {
             name: rel,
@@ -248,6 +359,16 @@ fn sniff_content_type(data: &[u8]) -> &'static str {
 
 /// Builds a chart from its files (names relative to the chart root), as Helm's `LoadFiles`.
 pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
+    build_chart(files, "", &mut ParsedValues::new())
+}
+
+/// [`load_files`] for the chart at `prefix` (`""`, `charts/sub/`, …) of a loaded tree,
+/// taking its values from `parsed` when they were parsed while loading.
+fn build_chart(
+    files: Vec<ChartFile>,
+    prefix: &str,
+    parsed: &mut ParsedValues,
+) -> Result<Chart, Error> {
     let mut chart = Chart::default();
     let mut metadata: Option<Metadata> = None;
     let mut subcharts: BTreeMap<String, Vec<ChartFile>> = BTreeMap::new();
@@ -276,11 +397,15 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
                 }
             }
             "values.yaml" => {
-                let text = String::from_utf8_lossy(&file.data);
-                chart.values = yaml::parse_values(&text).map_err(|source| Error::Yaml {
-                    file: file.name.clone(),
-                    source,
-                })?;
+                chart.values = match parsed.remove(&format!("{prefix}values.yaml")) {
+                    Some(values) => values,
+                    None => yaml::parse_values(&String::from_utf8_lossy(&file.data)).map_err(
+                        |source| Error::Yaml {
+                            file: file.name.clone(),
+                            source,
+                        },
+                    )?,
+                };
                 chart.raw_values = Some(file.data);
             }
             "values.schema.json" => {
@@ -343,7 +468,7 @@ pub fn load_files(files: Vec<ChartFile>) -> Result<Chart, Error> {
         } else {
             // Files directly in charts/ (not in a folder) are not part of any subchart.
             let inner: Vec<ChartFile> = files.into_iter().filter(|f| f.name != name).collect();
-            load_files(inner).map_err(wrap)?
+            build_chart(inner, &format!("{prefix}charts/{name}/"), parsed).map_err(wrap)?
         };
         chart.dependencies.push(sub);
     }
@@ -486,6 +611,88 @@ mod tests {
     }
 
     #[test]
+    fn values_paths_are_the_top_charts_and_its_subchart_folders() {
+        assert!(is_values_path("values.yaml"));
+        assert!(is_values_path("charts/sub/values.yaml"));
+        assert!(is_values_path("charts/a/charts/b/values.yaml"));
+        assert!(!is_values_path("files/values.yaml"));
+        assert!(!is_values_path("charts/values.yaml"));
+        assert!(!is_values_path("charts//values.yaml"));
+        assert!(!is_values_path("templates/charts/x/values.yaml"));
+    }
+
+    /// A chart big enough to be read on two threads.
+    fn big_chart(dir: &Path, sub_values: &str) {
+        basic_chart(dir);
+        let mut values = String::from("replicas: 2\n");
+        for i in 0..20_000 {
+            values.push_str(&format!("key{i}:\n  nested: value {i}\n"));
+        }
+        write(dir, "values.yaml", &values);
+        write(dir, "charts/sub/values.yaml", sub_values);
+        write(
+            dir,
+            "charts/sub/charts/deeper/Chart.yaml",
+            "apiVersion: v2\nname: deeper\nversion: 1.0.0\n",
+        );
+        write(dir, "charts/sub/charts/deeper/values.yaml", "deep: true\n");
+    }
+
+    #[test]
+    fn a_big_chart_loads_the_same_on_two_threads_as_from_its_archive() {
+        let tmp = tempfile::tempdir().unwrap();
+        big_chart(tmp.path(), "a: 1\n");
+        let from_dir = load_dir(tmp.path()).unwrap();
+        assert_eq!(from_dir.values["key19999"]["nested"], "value 19999");
+        assert_eq!(from_dir.dependencies[0].values["a"], 1.0);
+        assert_eq!(
+            from_dir.dependencies[0].dependencies[0].values["deep"],
+            true
+        );
+        // An archive loads on one thread; both must give the same chart.
+        let files: Vec<ChartFile> = from_dir_files(tmp.path());
+        let sequential = load_files(files).unwrap();
+        assert_eq!(
+            serde_json::to_value(&from_dir).unwrap(),
+            serde_json::to_value(&sequential).unwrap()
+        );
+        assert_eq!(from_dir.dependencies.len(), sequential.dependencies.len());
+        assert_eq!(
+            from_dir.dependencies[0].values,
+            sequential.dependencies[0].values
+        );
+    }
+
+    /// The files of `dir` as one thread reads them.
+    fn from_dir_files(dir: &Path) -> Vec<ChartFile> {
+        let mut found = Vec::new();
+        walk(dir, "", &IgnoreRules::defaults(), &mut found).unwrap();
+        found
+            .into_iter()
+            .map(|f| ChartFile {
+                data: std::fs::read(&f.path).unwrap(),
+                name: f.rel,
+                modtime: f.meta.modified().ok().map(ModTime::File),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_bad_subchart_values_file_of_a_big_chart_fails_as_it_does_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        big_chart(tmp.path(), "a: [1\n");
+        let error = load_dir(tmp.path()).unwrap_err().to_string();
+        let alone = load_files(from_dir_files(tmp.path()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error, alone);
+        assert!(
+            error.contains("sub") && error.contains("values.yaml"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn a_directory_loads_templates_values_files_and_subcharts() {
         let tmp = tempfile::tempdir().unwrap();
         basic_chart(tmp.path());
@@ -518,8 +725,10 @@ mod tests {
         set("Chart.yaml", at(1_700_000_000, 123_400_000));
         set("values.yaml", at(1_700_000_001, 0));
         let chart = load_dir(tmp.path()).unwrap();
-        let expected = |time| Some(go_local_time(time));
-        assert_eq!(chart.modtime, expected(at(1_700_000_000, 123_400_000)));
+        assert_eq!(
+            chart.modtime,
+            Some(ModTime::File(at(1_700_000_000, 123_400_000)))
+        );
         assert!(chart.templates.iter().all(|t| t.modtime.is_some()));
         let json = serde_json::to_value(&chart).unwrap();
         assert_eq!(json["schemamodtime"], "0001-01-01T00:00:00Z");

@@ -68,7 +68,7 @@ pub struct Chart {
     pub schema: Option<Vec<u8>>,
     /// When `values.schema.json` was last modified (Helm 4's `schemamodtime`).
     #[serde(default, with = "go_modtime")]
-    pub schemamodtime: Option<String>,
+    pub schemamodtime: Option<ModTime>,
     /// Every other file (README, `files/…`, `crds/…`), for `.Files`. Written as `null`
     /// when empty, as Go writes a nil slice.
     #[serde(
@@ -79,7 +79,7 @@ pub struct Chart {
     pub files: Vec<ChartFile>,
     /// When `Chart.yaml` was last modified (Helm 4's `modtime`).
     #[serde(default, with = "go_modtime")]
-    pub modtime: Option<String>,
+    pub modtime: Option<ModTime>,
     /// Loaded subcharts (from `charts/`), in load order. Never serialized, as in Helm.
     #[serde(skip)]
     pub dependencies: Vec<Chart>,
@@ -97,10 +97,10 @@ pub struct ChartFile {
     /// File contents (base64 in Helm's JSON).
     #[serde(with = "base64_bytes")]
     pub data: Vec<u8>,
-    /// Last modification time as Go's JSON writes it (RFC 3339 with nanoseconds); `None`
-    /// is Go's zero time (a file that never was on disk, or a record from Helm 3).
+    /// Last modification time; `None` is Go's zero time (a file that never was on disk, or
+    /// a record from Helm 3).
     #[serde(default, with = "go_modtime")]
-    pub modtime: Option<String>,
+    pub modtime: Option<ModTime>,
 }
 
 impl ChartFile {
@@ -110,6 +110,29 @@ impl ChartFile {
             name: name.into(),
             data: data.into(),
             modtime: None,
+        }
+    }
+}
+
+/// A modification time of a chart file (Helm 4's `modtime`), written as Go's JSON writes a
+/// `time.Time` in the local zone: RFC 3339 with trailing-zero-trimmed nanoseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModTime {
+    /// Read from disk or an archive. Formatted only when the chart is serialized, because
+    /// converting to the local zone costs more than loading most files.
+    File(std::time::SystemTime),
+    /// As a stored release wrote it, kept verbatim so records re-encode byte for byte.
+    Recorded(String),
+}
+
+impl std::fmt::Display for ModTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModTime::File(time) => {
+                let local = chrono::DateTime::<chrono::Local>::from(*time);
+                crate::release::Timestamp(local.fixed_offset()).fmt(f)
+            }
+            ModTime::Recorded(text) => f.write_str(text),
         }
     }
 }
@@ -257,13 +280,18 @@ const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 mod go_modtime {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(time: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(time.as_deref().unwrap_or(super::GO_ZERO_TIME))
+    use super::ModTime;
+
+    pub fn serialize<S: Serializer>(time: &Option<ModTime>, s: S) -> Result<S::Ok, S::Error> {
+        match time {
+            Some(time) => s.collect_str(time),
+            None => s.serialize_str(super::GO_ZERO_TIME),
+        }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ModTime>, D::Error> {
         let text = Option::<String>::deserialize(d)?.unwrap_or_default();
-        Ok((!text.is_empty() && text != super::GO_ZERO_TIME).then_some(text))
+        Ok((!text.is_empty() && text != super::GO_ZERO_TIME).then_some(ModTime::Recorded(text)))
     }
 }
 

@@ -83,6 +83,23 @@ pub enum Command {
     Test(TestArgs),
 }
 
+impl Command {
+    /// Whether the command talks to a cluster. The others (rendering, chart commands) run
+    /// without the async runtime's worker threads and drivers, which would only add start-up.
+    pub fn talks_to_cluster(&self) -> bool {
+        !matches!(
+            self,
+            Command::Template(_)
+                | Command::Version(_)
+                | Command::Show(_)
+                | Command::Package(_)
+                | Command::Lint(_)
+                | Command::Create(_)
+                | Command::Dependency(_)
+        )
+    }
+}
+
 /// `rhelm test RELEASE`.
 #[derive(Debug, Args)]
 pub struct TestArgs {
