@@ -62,7 +62,7 @@ fn render_corpus(c: &mut Criterion) {
         c.bench_function(&format!("load+render {name}"), |b| {
             b.iter(|| {
                 let chart = rhelm::chart::load_chart(case.join("chart")).ok();
-                chart.and_then(|chart| template(&chart, &options).ok())
+                chart.and_then(|chart| template(chart, &options).ok())
             })
         });
     }

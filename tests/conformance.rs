@@ -520,7 +520,7 @@ fn every_reproducible_conformance_chart_renders_helms_notes() {
         let mut api_versions = capabilities.clone();
         api_versions.extend(strings(&meta["crd_api_versions"]));
         let rendered = render_chart(
-            &chart,
+            chart,
             &values,
             RenderRequest {
                 release: ReleaseInfo {

@@ -116,7 +116,7 @@ async fn install_unlocked(
         }
     }
     let rendered = render_chart(
-        chart,
+        chart.clone(),
         &options.values,
         RenderRequest {
             release: ReleaseInfo {

@@ -60,12 +60,11 @@ pub struct RenderRequest<'a> {
 /// against the schemas, renders every template and sorts the result into manifest, hooks
 /// and notes.
 pub fn render_chart(
-    chart: &Chart,
+    mut chart: Chart,
     user_values: &Map<String, Value>,
     request: RenderRequest<'_>,
 ) -> Result<Rendered, Error> {
-    crate::chart::check_dependencies(chart)?;
-    let mut chart = chart.clone();
+    crate::chart::check_dependencies(&chart)?;
     crate::chart::process_dependencies(&mut chart, user_values)?;
     let values = if request.flags.skip_schema_validation {
         crate::chart::coalesce_values(&chart, user_values)?

@@ -95,7 +95,7 @@ mod tests {
                 description: "A demo".into(),
                 ..Metadata::default()
             },
-            raw_values: Some(b"# comment\nreplicas: 1\n".to_vec()),
+            raw_values: Some(bytes::Bytes::from_static(b"# comment\nreplicas: 1\n")),
             files: vec![
                 ChartFile::new("ReadMe.md", b"# Demo".to_vec()),
                 ChartFile::new("crds/a.yaml", b"kind: CustomResourceDefinition".to_vec()),

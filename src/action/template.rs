@@ -128,7 +128,7 @@ fn push_block(out: &mut String, block: &Block) {
 }
 
 /// Renders `chart` and returns the text `helm template` prints (after `--show-only`).
-pub fn template(chart: &Chart, options: &TemplateOptions) -> Result<String, Error> {
+pub fn template(chart: Chart, options: &TemplateOptions) -> Result<String, Error> {
     let text = render_template(chart, options)?.to_text();
     if options.show_only.is_empty() {
         Ok(text)
@@ -138,7 +138,7 @@ pub fn template(chart: &Chart, options: &TemplateOptions) -> Result<String, Erro
 }
 
 /// Renders `chart` into the blocks `helm template` shows.
-pub fn render_template(chart: &Chart, options: &TemplateOptions) -> Result<TemplateOutput, Error> {
+pub fn render_template(chart: Chart, options: &TemplateOptions) -> Result<TemplateOutput, Error> {
     let mut api_versions = options.api_versions.clone();
     if !options.no_default_api_versions {
         api_versions.extend(DEFAULT_API_VERSIONS.iter().map(|v| (*v).to_string()));
@@ -149,7 +149,7 @@ pub fn render_template(chart: &Chart, options: &TemplateOptions) -> Result<Templ
             .as_deref()
             .unwrap_or(DEFAULT_KUBE_VERSION),
     )?;
-    crate::chart::check_kube_version(chart, &kube_version)?;
+    crate::chart::check_kube_version(&chart, &kube_version)?;
     let rendered = render_chart(
         chart,
         &options.values,

@@ -188,7 +188,7 @@ async fn upgrade_unlocked(
         }
     }
     let rendered = render_chart(
-        &chart,
+        chart,
         &values,
         RenderRequest {
             release: ReleaseInfo {

@@ -135,7 +135,7 @@ fn read_found(found: Vec<Found>) -> Result<(Vec<ChartFile>, ParsedValues), Error
             .flatten();
         let file = ChartFile {
             name: f.rel.clone(),
-            data,
+            data: data.into(),
             modtime: f.meta.modified().ok().map(ModTime::File),
         };
         Ok((file, values))
@@ -309,7 +309,7 @@ fn archive_files(data: &[u8]) -> Result<Vec<ChartFile>, Error> {
         });
         files.push(ChartFile {
             name: rel,
-            data: strip_bom(buf),
+            data: strip_bom(buf).into(),
             modtime,
         });
     }
@@ -410,7 +410,7 @@ fn build_chart(
             }
             "values.schema.json" => {
                 chart.schemamodtime = file.modtime;
-                chart.schema = Some(file.data);
+                chart.schema = Some(file.data.to_vec());
             }
             "requirements.yaml" => {
                 let doc = parse_yaml_file(&file)?;
@@ -670,7 +670,7 @@ mod tests {
         found
             .into_iter()
             .map(|f| ChartFile {
-                data: std::fs::read(&f.path).unwrap(),
+                data: std::fs::read(&f.path).unwrap().into(),
                 name: f.rel,
                 modtime: f.meta.modified().ok().map(ModTime::File),
             })

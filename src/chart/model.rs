@@ -86,7 +86,7 @@ pub struct Chart {
     /// The `values.yaml` bytes as loaded (comments kept), for packaging. Never serialized;
     /// Helm keeps it in `Chart.Raw`.
     #[serde(skip)]
-    pub raw_values: Option<Vec<u8>>,
+    pub raw_values: Option<bytes::Bytes>,
 }
 
 /// A file of a chart: path relative to the chart root, and its bytes.
@@ -95,8 +95,9 @@ pub struct ChartFile {
     /// Path relative to the chart root, with `/` separators.
     pub name: String,
     /// File contents (base64 in Helm's JSON).
+    /// Shared, so that `.Files` and copies of subcharts (aliases) do not copy contents.
     #[serde(with = "base64_bytes")]
-    pub data: Vec<u8>,
+    pub data: bytes::Bytes,
     /// Last modification time; `None` is Go's zero time (a file that never was on disk, or
     /// a record from Helm 3).
     #[serde(default, with = "go_modtime")]
@@ -105,7 +106,7 @@ pub struct ChartFile {
 
 impl ChartFile {
     /// A file without a modification time.
-    pub fn new(name: impl Into<String>, data: impl Into<Vec<u8>>) -> Self {
+    pub fn new(name: impl Into<String>, data: impl Into<bytes::Bytes>) -> Self {
         ChartFile {
             name: name.into(),
             data: data.into(),
@@ -312,9 +313,9 @@ mod base64_bytes {
         s.serialize_str(&STANDARD.encode(data))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bytes::Bytes, D::Error> {
         let text = Option::<String>::deserialize(d)?.unwrap_or_default();
-        STANDARD.decode(text).map_err(serde::de::Error::custom)
+        (STANDARD.decode(text).map(bytes::Bytes::from)).map_err(serde::de::Error::custom)
     }
 }
 

@@ -445,10 +445,10 @@ fn run_template(global: &GlobalArgs, a: TemplateArgs, printer: Printer) -> Resul
         include_crds: a.include_crds,
     };
     let Some(dir) = &a.output_dir else {
-        printer.out(&template(&chart, &options)?)?;
+        printer.out(&template(chart, &options)?)?;
         return Ok(());
     };
-    let output = render_template(&chart, &options)?;
+    let output = render_template(chart, &options)?;
     let release_dir = a.release_name.then_some(options.name.as_str());
     let mut report = String::new();
     for path in write_output_dir(&output, dir, release_dir)? {

@@ -227,7 +227,7 @@ pub fn capabilities_object(
 
 /// `.Files`: the chart's non-template files, with Helm's accessor methods.
 pub struct Files {
-    files: BTreeMap<String, Rc<[u8]>>,
+    files: BTreeMap<String, bytes::Bytes>,
     to_yaml: Option<Func>,
 }
 
@@ -237,13 +237,13 @@ impl Files {
         Files {
             files: from
                 .iter()
-                .map(|f| (f.name.clone(), Rc::from(f.data.as_slice())))
+                .map(|f| (f.name.clone(), f.data.clone()))
                 .collect(),
             to_yaml,
         }
     }
 
-    fn get_bytes(&self, name: &str) -> Option<&Rc<[u8]>> {
+    fn get_bytes(&self, name: &str) -> Option<&bytes::Bytes> {
         self.files.get(name)
     }
 
@@ -308,11 +308,9 @@ impl Object for Files {
             "AsSecrets" => Some(self.as_yaml(base64).unwrap_or_else(|_| Value::string(""))),
             "Get" | "GetBytes" | "Glob" | "Lines" => None,
             // `files` is a `map[string][]byte`: any other name is a key (nil if absent).
-            _ => Some(Value::Bytes(
-                self.get_bytes(name)
-                    .cloned()
-                    .unwrap_or_else(|| Rc::from(&[][..])),
-            )),
+            _ => Some(Value::Bytes(Rc::from(
+                self.get_bytes(name).map_or(&[][..], |d| d.as_ref()),
+            ))),
         }
     }
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
@@ -334,9 +332,8 @@ impl Object for Files {
                         .unwrap_or_default(),
                 )
             }),
-            "GetBytes" => want_string(args).map(|p| match self.get_bytes(&p) {
-                Some(d) => Value::Bytes(d.clone()),
-                None => Value::Bytes(Rc::from(&[][..])),
+            "GetBytes" => want_string(args).map(|p| {
+                Value::Bytes(Rc::from(self.get_bytes(&p).map_or(&[][..], |d| d.as_ref())))
             }),
             "Glob" => want_string(args).map(|p| Value::Object(Rc::new(self.glob(&p)))),
             "Lines" => want_string(args).map(|p| match self.get_bytes(&p) {
@@ -367,7 +364,7 @@ impl Object for Files {
         Some(
             self.files
                 .iter()
-                .map(|(k, v)| (Value::string(k.as_str()), Value::Bytes(v.clone())))
+                .map(|(k, v)| (Value::string(k.as_str()), Value::Bytes(Rc::from(v.as_ref()))))
                 .collect(),
         )
     }
