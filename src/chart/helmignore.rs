@@ -21,6 +21,9 @@ pub enum IgnoreError {
 #[derive(Debug, Clone)]
 struct Pattern {
     glob: String,
+    /// The glob as characters, for matching; `None` when it has no wildcard or escape, so
+    /// that it matches by string equality (most rules: `.git`, `OWNERS`).
+    wild: Option<Vec<char>>,
     negate: bool,
     must_dir: bool,
     anchor: Anchor,
@@ -89,8 +92,12 @@ impl IgnoreRules {
         } else {
             (Anchor::Base, rule)
         };
+        let wild = glob
+            .contains(['*', '?', '[', '\\'])
+            .then(|| glob.chars().collect());
         self.patterns.push(Pattern {
             glob: glob.to_string(),
+            wild,
             negate,
             must_dir,
             anchor,
@@ -103,12 +110,22 @@ impl IgnoreRules {
         if path.is_empty() || path == "." || path == "./" {
             return false;
         }
+        let base = path.rsplit('/').next().unwrap_or(path);
+        // Characters of the path and of its base name, made once, when a wildcard needs them.
+        let (mut path_chars, mut base_chars) = (None, None);
         for p in &self.patterns {
-            let subject = match p.anchor {
-                Anchor::Root | Anchor::Path => path,
-                Anchor::Base => path.rsplit('/').next().unwrap_or(path),
+            let (subject, chars) = match p.anchor {
+                Anchor::Root | Anchor::Path => (path, &mut path_chars),
+                Anchor::Base => (base, &mut base_chars),
             };
-            let matched = glob_match(&p.glob, subject).unwrap_or(false);
+            // A bad pattern never matches (Go's Match fails); validity does not matter here.
+            let matched = match &p.wild {
+                None => p.glob == subject,
+                Some(glob) => {
+                    let name: &Vec<char> = chars.get_or_insert_with(|| subject.chars().collect());
+                    match_from(glob, name).unwrap_or(false)
+                }
+            };
             if p.negate {
                 if p.must_dir && !is_dir {
                     return true;

@@ -364,7 +364,12 @@ impl Object for Files {
         Some(
             self.files
                 .iter()
-                .map(|(k, v)| (Value::string(k.as_str()), Value::Bytes(Rc::from(v.as_ref()))))
+                .map(|(k, v)| {
+                    (
+                        Value::string(k.as_str()),
+                        Value::Bytes(Rc::from(v.as_ref())),
+                    )
+                })
                 .collect(),
         )
     }
