@@ -477,3 +477,71 @@ fn skip_schema_validation_renders_values_the_schema_refuses() {
     .ok();
     assert!(skipped.stdout.contains("  port: \"http\"\n"), "{skipped}");
 }
+
+/// A parent chart with a subchart, both printing `.Values` as JSON; nulls everywhere.
+fn null_values_chart() -> tempfile::TempDir {
+    let json_cm = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  values: {{{{ toJson .Values | quote }}}}\n"
+        )
+    };
+    write_chart(&[
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: nulls\nversion: 0.1.0\ndependencies:\n- name: sub\n  version: 0.1.0\n",
+        ),
+        (
+            "values.yaml",
+            "x: null\nl: [1, null]\nm:\n  z: null\n  w: 1\nsub:\n  key: null\n  other: null\n  m:\n    a: null\nglobal:\n  g: null\n",
+        ),
+        ("templates/cm.yaml", &json_cm("parent")),
+        (
+            "charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
+        (
+            "charts/sub/values.yaml",
+            "key: 1\nother: 2\nm:\n  a: 3\n  b: 4\nown: null\n",
+        ),
+        ("charts/sub/templates/cm.yaml", &json_cm("sub")),
+    ])
+}
+
+// Expected texts are what real Helm 4.3 rendered for the same chart and values.
+#[test]
+fn null_defaults_are_left_out_and_do_not_shadow_subchart_defaults() {
+    let chart = null_values_chart();
+    assert_renders(
+        &chart,
+        &[],
+        r#"values: "{\"global\":{},\"l\":[1,null],\"m\":{\"w\":1},\"sub\":{\"global\":{},\"key\":1,\"m\":{\"a\":3,\"b\":4},\"other\":2}}""#,
+    );
+    assert_renders(
+        &chart,
+        &[],
+        r#"values: "{\"global\":{},\"key\":1,\"m\":{\"a\":3,\"b\":4},\"other\":2}""#,
+    );
+}
+
+#[test]
+fn user_nulls_delete_defaults_and_survive_where_there_is_none() {
+    let chart = null_values_chart();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let user = dir.path().join("user.json");
+    std::fs::write(
+        &user,
+        r#"{"u": null, "m": {"q": null, "w": null}, "sub": {"other": 5, "m": {"b": null}}}"#,
+    )
+    .expect("write");
+    let user = user.to_str().expect("utf-8 path");
+    assert_renders(
+        &chart,
+        &["-f", user],
+        r#"values: "{\"global\":{},\"l\":[1,null],\"m\":{\"q\":null},\"sub\":{\"global\":{\"g\":null},\"m\":{},\"other\":5},\"u\":null}""#,
+    );
+    assert_renders(
+        &chart,
+        &["-f", user],
+        r#"values: "{\"global\":{\"g\":null},\"m\":{},\"other\":5}""#,
+    );
+}

@@ -195,6 +195,19 @@ fn coalesce_chart_values(
     let sub_prefix = concat_prefix(prefix, &chart.metadata.name);
     for (key, default) in &chart.values {
         match v.get_mut(key) {
+            // Helm 4.3 leaves the chart's own `null` defaults out when coalescing, at every
+            // depth: they neither show in `.Values` nor shadow a subchart's defaults.
+            None if !merge => match default {
+                Value::Null => {}
+                Value::Object(map) => {
+                    let mut map = map.clone();
+                    clean_nil_values(&mut map);
+                    v.insert(key.clone(), Value::Object(map));
+                }
+                other => {
+                    v.insert(key.clone(), other.clone());
+                }
+            },
             None => {
                 v.insert(key.clone(), default.clone());
             }
@@ -205,13 +218,11 @@ fn coalesce_chart_values(
                 Value::Object(src) => {
                     let is_subchart = chart.dependencies.iter().any(|d| d.metadata.name == *key);
                     let merge = merge || is_subchart;
-                    coalesce_tables_full_key(
-                        w,
-                        dest,
-                        src.clone(),
-                        &concat_prefix(&sub_prefix, key),
-                        merge,
-                    );
+                    let mut src = src.clone();
+                    if !merge {
+                        clean_nil_values(&mut src);
+                    }
+                    coalesce_tables_full_key(w, dest, src, &concat_prefix(&sub_prefix, key), merge);
                 }
                 Value::Null => {}
                 _ => w.push(format!(
@@ -223,7 +234,19 @@ fn coalesce_chart_values(
     }
 }
 
-/// Helm's `coalesceTablesFullKey`: `dst` is authoritative.
+/// Removes `null` entries from `map` and from the maps nested in it (not from lists).
+fn clean_nil_values(map: &mut Map<String, Value>) {
+    map.retain(|_, v| !v.is_null());
+    for v in map.values_mut() {
+        if let Value::Object(inner) = v {
+            clean_nil_values(inner);
+        }
+    }
+}
+
+/// Helm's `coalesceTablesFullKey`: `dst` is authoritative. When coalescing, a `null` in
+/// `dst` deletes a default that `src` really has; a `null` for a key `src` lacks (or has as
+/// `null`) stays, so a user's own `null` survives (Helm 4.3).
 fn coalesce_tables_full_key(
     w: &mut Warnings,
     dst: &mut Map<String, Value>,
@@ -231,6 +254,10 @@ fn coalesce_tables_full_key(
     prefix: &str,
     merge: bool,
 ) {
+    let src_non_nil: std::collections::HashSet<String> = (src.iter())
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| k.clone())
+        .collect();
     for (key, val) in dst.iter() {
         if val.is_null() {
             src.insert(key.clone(), Value::Null);
@@ -239,7 +266,7 @@ fn coalesce_tables_full_key(
     for (key, val) in src {
         let full_key = concat_prefix(prefix, &key);
         match dst.get_mut(&key) {
-            Some(Value::Null) if !merge => {
+            Some(Value::Null) if !merge && src_non_nil.contains(&key) => {
                 dst.remove(&key);
             }
             None => {
@@ -352,12 +379,43 @@ mod tests {
         assert_eq!(v["global"], json!({"env": "top"}));
     }
 
+    // The cases below were checked against real Helm 4.3 (`toJson .Values`).
     #[test]
-    fn a_null_in_parent_defaults_removes_a_subchart_default() {
-        let sub = chart("sub", json!({"a": 1, "b": 2}), vec![]);
-        let top = chart("top", json!({"sub": {"a": null}}), vec![sub]);
+    fn a_null_in_parent_defaults_leaves_the_subchart_default() {
+        let sub = chart("sub", json!({"a": 1, "b": 2, "own": null}), vec![]);
+        let top = chart(
+            "top",
+            json!({"sub": {"a": null}, "global": {"g": null}}),
+            vec![sub],
+        );
         let v = coalesce_values(&top, &Map::new()).unwrap();
-        assert_eq!(v["sub"], json!({"b": 2, "global": {}}));
+        assert_eq!(v["sub"], json!({"a": 1, "b": 2, "global": {}}));
+        assert_eq!(v["global"], json!({}));
+    }
+
+    #[test]
+    fn null_defaults_are_left_out_at_every_depth_but_not_from_lists() {
+        let c = chart(
+            "top",
+            json!({"x": null, "l": [1, null], "m": {"z": null, "w": 1, "n": {"z2": null, "k": 2}}}),
+            vec![],
+        );
+        let v = coalesce_values(&c, &Map::new()).unwrap();
+        assert_eq!(
+            Value::Object(v),
+            json!({"l": [1, null], "m": {"w": 1, "n": {"k": 2}}})
+        );
+    }
+
+    #[test]
+    fn a_user_null_without_a_default_is_kept() {
+        let c = chart("top", json!({"m": {"w": 1}, "e": {}}), vec![]);
+        let user = json!({"u": null, "m": {"q": null, "w": null}, "e": {"r": null}});
+        let v = coalesce_values(&c, &map(user)).unwrap();
+        assert_eq!(
+            Value::Object(v),
+            json!({"u": null, "m": {"q": null}, "e": {"r": null}})
+        );
     }
 
     #[test]
