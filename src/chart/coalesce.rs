@@ -3,7 +3,8 @@
 //! Helm counterpart: `pkg/chart/common/util/coalesce.go` (`CoalesceValues`, `MergeValues`,
 //! `CoalesceTables`, `MergeTables`) and `values.go` (`ToRenderValues`). Rules kept from Helm:
 //! user values win; maps merge, lists and scalars replace; a `null` user value deletes the
-//! default (when coalescing; merging keeps it); each subchart's values are
+//! default (when coalescing; merging keeps it), while a chart's own `null` defaults are left
+//! out (Helm 4.3's `cleanNilValues`, checked against real Helm); each subchart's values are
 //! `values[<subchart name>]` coalesced with the subchart's own `values.yaml`; `global` is
 //! copied down into every subchart (the parent's globals win). Unlike Helm, nothing is
 //! printed: warnings (type clashes Helm skips) are returned as strings.
