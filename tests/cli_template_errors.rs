@@ -602,3 +602,23 @@ fn install_reports_template_errors_as_helm_and_stores_nothing() {
         records.iter().map(|r| &r.object_name).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn copying_or_digging_into_a_missing_value_fails_as_in_go() {
+    for (template, message) in [
+        (
+            "a: {{ deepCopy .Values.missing }}\n",
+            "template: c/templates/t.yaml:1:6: executing \"c/templates/t.yaml\" at <deepCopy .Values.missing>: error calling deepCopy: reflect: call of reflect.Value.Type on zero Value",
+        ),
+        (
+            "a: {{ mustDeepCopy nil }}\n",
+            "template: c/templates/t.yaml:1:6: executing \"c/templates/t.yaml\" at <mustDeepCopy nil>: error calling mustDeepCopy: reflect: call of reflect.Value.Type on zero Value",
+        ),
+        (
+            "a: {{ dig \"a\" \"b\" .Values.missing }}\n",
+            "template: c/templates/t.yaml:1:6: executing \"c/templates/t.yaml\" at <dig \"a\" \"b\" .Values.missing>: error calling dig: interface conversion: interface {} is nil, not map[string]interface {}",
+        ),
+    ] {
+        assert_eq!(template_error(template, "a: 1\n"), message, "{template}");
+    }
+}

@@ -567,14 +567,32 @@ fn must_merge_overwrite(a: &[Value]) -> FuncResult {
     merge_impl("mustMergeOverwrite", a, true)
 }
 
+/// copystructure cannot copy an untyped nil: Go's reflect panics, Sprig reports it.
+fn deep_copy_checked(v: &Value) -> FuncResult {
+    match v {
+        Value::Nil => Err(FuncError(
+            "reflect: call of reflect.Value.Type on zero Value".into(),
+        )),
+        v => Ok(deep_copy_value(v)),
+    }
+}
+
 fn deep_copy(a: &[Value]) -> FuncResult {
     let [v] = args::<1>("deepCopy", a)?;
-    Ok(deep_copy_value(v))
+    deep_copy_checked(v)
 }
 
 fn must_deep_copy(a: &[Value]) -> FuncResult {
     let [v] = args::<1>("mustDeepCopy", a)?;
-    Ok(deep_copy_value(v))
+    deep_copy_checked(v)
+}
+
+/// The dynamic type Go's failed type assertion names (`nil` for a nil interface).
+fn asserted_type(v: &Value) -> String {
+    match v {
+        Value::Nil => "nil".to_string(),
+        other => other.type_name(),
+    }
 }
 
 fn dig(a: &[Value]) -> FuncResult {
@@ -587,14 +605,14 @@ fn dig(a: &[Value]) -> FuncResult {
     let Value::Map(mut cur) = dict.clone() else {
         return Err(FuncError(format!(
             "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
-            dict.type_name()
+            asserted_type(dict)
         )));
     };
     for (i, k) in keys.iter().enumerate() {
         let Value::String(k) = k else {
             return Err(FuncError(format!(
                 "interface conversion: interface {{}} is {}, not string",
-                k.type_name()
+                asserted_type(k)
             )));
         };
         let step = cur.borrow().get(k.as_ref()).cloned();
@@ -609,11 +627,7 @@ fn dig(a: &[Value]) -> FuncResult {
             other => {
                 return Err(FuncError(format!(
                     "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
-                    if matches!(other, Value::Nil) {
-                        "nil".to_string()
-                    } else {
-                        other.type_name()
-                    }
+                    asserted_type(&other)
                 )));
             }
         }
