@@ -545,3 +545,19 @@ fn user_nulls_delete_defaults_and_survive_where_there_is_none() {
         r#"values: "{\"global\":{\"g\":null},\"m\":{},\"other\":5}""#,
     );
 }
+
+#[test]
+fn a_repeated_top_level_key_renders_as_helm_renders_it() {
+    // Helm 4.3 keeps the text and reads the head with the last value of a repeated key.
+    let manifest = "apiVersion: v1\nkind: Secret\nkind: ConfigMap\nmetadata:\n  name: first\n  name: second\ndata:\n  x: \"1\"\n";
+    let chart = write_chart(&[
+        ("Chart.yaml", "apiVersion: v2\nname: dup\nversion: 0.1.0\n"),
+        ("templates/cm.yaml", manifest),
+    ]);
+    let path = chart.path().to_str().expect("utf-8 path");
+    let out = rhelm_offline(&["template", "r", path]).ok();
+    assert_eq!(
+        out.stdout,
+        format!("---\n# Source: dup/templates/cm.yaml\n{manifest}")
+    );
+}

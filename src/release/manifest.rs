@@ -305,14 +305,21 @@ fn parse_head(path: &str, content: &str) -> Result<Option<Head>, Error> {
     {
         return Ok(head);
     }
-    serde_yaml::from_str(content).map_err(|source| Error::YamlParse {
-        path: path.to_string(),
-        // Helm's text for a syntax error (go-yaml's) when our YAML reader sees one too;
-        // serde's otherwise.
-        message: match crate::values::parse_document(content) {
+    serde_yaml::from_str(content).or_else(|source| {
+        // Helm reads the head through go-yaml and JSON, where a repeated key keeps its last
+        // value (serde refuses the duplicate): use the same reading. Its error is Helm's
+        // text for a syntax error; serde's text stays for any other refusal.
+        let message = match crate::values::parse_document(content) {
             Err(e) => format!("error converting YAML to JSON: {e}"),
-            Ok(_) => source.to_string(),
-        },
+            Ok(json) => match serde_json::from_value(json) {
+                Ok(head) => return Ok(head),
+                Err(_) => source.to_string(),
+            },
+        };
+        Err(Error::YamlParse {
+            path: path.to_string(),
+            message,
+        })
     })
 }
 
@@ -760,14 +767,14 @@ mod tests {
             )
         );
         assert!(err.to_string().contains("yaml: line "), "{err}");
+        // A repeated head key leaves the quick path; the full reading keeps the last value.
         let duplicate = format!("{crd}kind: Other\n");
-        assert!(
-            sort_manifests(
-                &files(&[("c/templates/crd.yaml", &duplicate)]),
-                KindOrder::Install
-            )
-            .is_err()
-        );
+        let sorted = sort_manifests(
+            &files(&[("c/templates/crd.yaml", &duplicate)]),
+            KindOrder::Install,
+        )
+        .unwrap();
+        assert_eq!(sorted.documents[0].kind, "Other");
     }
 
     #[test]
@@ -930,6 +937,24 @@ mod tests {
         assert!(
             checked >= 10,
             "only {checked} conformance cases could be reconstructed"
+        );
+    }
+
+    #[test]
+    fn a_repeated_head_key_keeps_its_last_value_as_in_helm() {
+        // Real Helm 4.3 installed these as a ConfigMap named `second`.
+        let doc = "apiVersion: v1\nkind: Secret\nkind: ConfigMap\nmetadata:\n  name: first\n  name: second\ndata:\n  x: \"1\"\n";
+        let parsed = parse_document("c/templates/t.yaml", doc).unwrap();
+        assert_eq!(
+            (parsed.kind.as_str(), parsed.name.as_str()),
+            ("ConfigMap", "second")
+        );
+        let broken = "kind: ConfigMap\nmetadata:\n  name: [x\n";
+        let err = parse_document("c/templates/t.yaml", broken).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("error converting YAML to JSON: yaml: line"),
+            "{err}"
         );
     }
 }
