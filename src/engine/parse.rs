@@ -411,6 +411,127 @@ pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, Parse
     Ok(parser.trees)
 }
 
+/// One template text to parse: its name (the file's template path) and its text.
+pub struct Source<'a> {
+    /// The template's name, as [`parse`] takes it.
+    pub name: &'a str,
+    /// The template text.
+    pub text: &'a str,
+}
+
+/// Deeply nested actions recurse in the parser; give parse threads the render thread's
+/// headroom rather than a 2 MiB stack.
+const PARSE_STACK: usize = 512 << 20;
+
+/// Below this many bytes of template text in all, a second thread costs more than it saves.
+const PARALLEL_MIN_BYTES: usize = 64 << 10;
+
+/// At most this many threads parse at once (the calling thread included).
+const MAX_PARSE_THREADS: usize = 4;
+
+/// Parses every source, on several threads when there is enough text, and returns their
+/// tree sets in the order of `sources`, or the error of the first source (in that order)
+/// that fails to parse, as parsing them one after the other would.
+pub fn parse_all(sources: &[Source], funcs: &FuncTable) -> Result<Vec<TreeSet>, ParseError> {
+    let total: usize = sources.iter().map(|s| s.text.len()).sum();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(MAX_PARSE_THREADS)
+        .min(sources.len());
+    if threads < 2 || total < PARALLEL_MIN_BYTES {
+        return sources
+            .iter()
+            .map(|s| parse(s.name, s.text, funcs))
+            .collect();
+    }
+    let chunks = balanced_chunks(sources, threads);
+    std::thread::scope(|scope| {
+        // Every chunk but the last goes to a new thread; this thread parses the last.
+        let (last, rest) = chunks.split_last().unwrap_or((&(0..0), &[]));
+        let helpers: Vec<_> = rest
+            .iter()
+            .map(|range| {
+                let chunk = &sources[range.clone()];
+                std::thread::Builder::new()
+                    .name("rhelm-parse".into())
+                    .stack_size(PARSE_STACK)
+                    .spawn_scoped(scope, move || parse_chunk(chunk, funcs))
+            })
+            .collect();
+        let own = parse_chunk(&sources[last.clone()], funcs);
+        let mut out = Vec::with_capacity(sources.len());
+        for (helper, range) in helpers.into_iter().zip(rest) {
+            let parsed = match helper {
+                Ok(handle) => match handle.join() {
+                    Ok(parsed) => parsed,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                // No thread to be had: parse the chunk here.
+                Err(_) => parse_chunk(&sources[range.clone()], funcs),
+            };
+            // A chunk stops at its first error, which precedes every later chunk's files.
+            for trees in parsed {
+                out.push(trees?.into_inner());
+            }
+        }
+        for trees in own {
+            out.push(trees?.into_inner());
+        }
+        Ok(out)
+    })
+}
+
+/// Splits `sources` into at most `n` runs of consecutive sources of about equal bytes.
+fn balanced_chunks(sources: &[Source], n: usize) -> Vec<std::ops::Range<usize>> {
+    let total: usize = sources.iter().map(|s| s.text.len()).sum();
+    let mut chunks = Vec::with_capacity(n);
+    let (mut start, mut bytes) = (0, 0);
+    for (i, s) in sources.iter().enumerate() {
+        bytes += s.text.len();
+        // Close chunk k once the bytes so far reach k/n of the total.
+        if chunks.len() + 1 < n && bytes * n >= total * (chunks.len() + 1) {
+            chunks.push(start..i + 1);
+            start = i + 1;
+        }
+    }
+    chunks.push(start..sources.len());
+    chunks
+}
+
+/// Parses `chunk` in order, stopping at the first error (its last entry then).
+fn parse_chunk(chunk: &[Source], funcs: &FuncTable) -> Vec<Result<SendTrees, ParseError>> {
+    let mut out = Vec::with_capacity(chunk.len());
+    for s in chunk {
+        let parsed = parse(s.name, s.text, funcs).map(SendTrees);
+        let failed = parsed.is_err();
+        out.push(parsed);
+        if failed {
+            break;
+        }
+    }
+    out
+}
+
+/// A tree set fresh from [`parse`], on its way from a parse thread to the caller.
+struct SendTrees(TreeSet);
+
+// SAFETY: `Rc` is `!Send` only because two threads holding clones of one `Rc` would
+// update its count without synchronisation. A `SendTrees` is only built (in
+// `parse_chunk`) from the set that `parse` has just returned, and every `Rc` in that set
+// was created by that `parse` call (`text` and `parse_name` in `parse`, the `Rc<Tree>`s
+// in `Parser::add`, `Arg::String` values in `Parser::term`; `Arg::Number` holds only
+// `Value::Int`/`Value::Float`, see `parse_number`), with all its clones inside the set:
+// the parser's own clones of `text` and `parse_name` are dropped when `parse` returns.
+// `parse` takes no `Rc` in (its inputs are `&str` and the `Sync` `FuncTable`). So moving
+// the set moves every handle to those counts at once, and the sending thread keeps none.
+unsafe impl Send for SendTrees {}
+
+impl SendTrees {
+    fn into_inner(self) -> TreeSet {
+        self.0
+    }
+}
+
 /// Go's `IsEmptyTree`: only whitespace text.
 pub fn is_empty_tree(tree: &Tree) -> bool {
     tree.root.iter().all(|n| match n {

@@ -19,7 +19,7 @@ use crate::chart::Chart;
 use super::exec::{Env, ExecError, Lookup, WARN_END, WARN_START};
 use super::funcs;
 use super::objects::{Files, capabilities_object, chart_object};
-use super::parse::{FuncTable, TreeSet, is_empty_tree, parse};
+use super::parse::{FuncTable, Source, TreeSet, is_empty_tree, parse_all};
 use super::value::Value;
 
 /// `.Release`: who is being rendered, and how.
@@ -124,10 +124,9 @@ pub fn render_with<T>(
                     // The receiver lives until this thread is joined.
                     let _ = sender.send((path, text));
                 });
-                // Close the channel before the parsed templates are freed: `consume`
-                // finishes its work while this thread frees them.
+                // Close the channel first: `consume` finishes its work at once.
                 drop(sender);
-                rendered.map(drop)
+                rendered.map(Leftovers::free_detached)
             });
         match worker {
             Ok(handle) => {
@@ -164,19 +163,48 @@ fn map_value(entries: Vec<(&str, Value)>) -> Value {
     )))
 }
 
-/// What rendering leaves to free: the parsed templates and the render inputs. Returned so
-/// the render thread frees them after closing its output channel.
-struct Leftovers<'c> {
+/// What rendering leaves to free: the parsed templates and every value the templates
+/// could reach. Freeing them takes a while (many small allocations), and no caller needs
+/// to wait for it: [`Leftovers::free_detached`] frees them on a thread of their own.
+struct Leftovers {
     _trees: TreeSet,
-    _templates: Vec<Renderable<'c>>,
+    _values: Vec<Value>,
 }
 
-fn render_here<'c>(
-    chart: &'c Chart,
+// SAFETY: `Rc` is `!Send` because clones of one `Rc` on two threads would update its
+// count without synchronisation; so this is sound if every clone of every `Rc` reachable
+// from a `Leftovers` is inside it. The only `Leftovers` is built at the end of
+// `render_here`, from the trees it parsed and the top-level values of its templates, after
+// it dropped every other holder of those `Rc`s: the `Env` (its `State`s, variables,
+// `tpl` trees, and clones of trees) and `Shared`; the rest of `render_here`'s locals hold
+// no `Rc` (functions are `fn` pointers). Values built while executing (including clones
+// of `Arg::String` literals) can only be kept inside the template values, which travel
+// here with the trees. Nothing else keeps a value: output is `String`s, `lookup` sees
+// `&str`s, and the engine's thread-locals (`funcs::REJECTED`, the regex cache) hold an
+// address, `String`s and `Regex`es. The `Object`s inside values own plain data and
+// `Value`s only.
+unsafe impl Send for Leftovers {}
+
+impl Leftovers {
+    /// Frees everything on a new thread that nobody joins (a process may exit first); if
+    /// no thread can be had, frees it here.
+    fn free_detached(self) {
+        // Dropping a deeply nested tree recurses: the parse threads' headroom.
+        const STACK: usize = 512 << 20;
+        // On failure `spawn` drops the closure, and with it `self`, right here.
+        let _ = std::thread::Builder::new()
+            .name("rhelm-free".into())
+            .stack_size(STACK)
+            .spawn(move || drop(self));
+    }
+}
+
+fn render_here(
+    chart: &Chart,
     values: &serde_json::Map<String, serde_json::Value>,
     opts: &RenderOptions,
     done: &mut dyn FnMut(String, String),
-) -> Result<Leftovers<'c>, Error> {
+) -> Result<Leftovers, Error> {
     let mut pure = funcs::builtin_functions();
     if !opts.enable_dns {
         pure.insert(
@@ -220,16 +248,24 @@ fn render_here<'c>(
         db.cmp(&da).then_with(|| b.path.cmp(&a.path))
     });
 
+    let sources: Vec<Source> = templates
+        .iter()
+        .map(|t| Source {
+            name: &t.path,
+            text: &t.text,
+        })
+        .collect();
+    let parsed = parse_all(&sources, &table).map_err(|e| {
+        let text = e.to_string();
+        let tokens: Vec<&str> = text.split(": ").collect();
+        Error::Parse {
+            location: tokens.get(1).copied().unwrap_or_default().to_string(),
+            message: tokens.last().copied().unwrap_or_default().to_string(),
+        }
+    })?;
+    drop(sources);
     let mut set: TreeSet = TreeSet::new();
-    for t in &templates {
-        let trees = parse(&t.path, &t.text, &table).map_err(|e| {
-            let text = e.to_string();
-            let tokens: Vec<&str> = text.split(": ").collect();
-            Error::Parse {
-                location: tokens.get(1).copied().unwrap_or_default().to_string(),
-                message: tokens.last().copied().unwrap_or_default().to_string(),
-            }
-        })?;
+    for trees in parsed {
         for (name, tree) in trees {
             match set.get(&name) {
                 Some(old) if is_empty_tree(&tree) && !is_empty_tree(old) => {}
@@ -266,9 +302,10 @@ fn render_here<'c>(
         done(t.path.clone(), out);
     }
     drop(env);
+    drop(shared);
     Ok(Leftovers {
         _trees: set,
-        _templates: templates,
+        _values: templates.into_iter().map(|t| t.top).collect(),
     })
 }
 
