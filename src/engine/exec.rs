@@ -350,7 +350,9 @@ impl State<'_, '_> {
             Node::If(branch) => return self.walk_if_or_with(dot, branch, false, out),
             Node::With(branch) => return self.walk_if_or_with(dot, branch, true, out),
             Node::Range(branch) => return self.walk_range(dot, branch, out),
-            Node::Template { pos, name, pipe } => self.walk_template(dot, *pos, name, pipe, out)?,
+            Node::Template { pos, name, pipe } => {
+                self.walk_template(dot, *pos, name, pipe.as_deref(), out)?
+            }
             Node::Break(_) => return Ok(Flow::Break),
             Node::Continue(_) => return Ok(Flow::Continue),
         }
@@ -492,10 +494,10 @@ impl State<'_, '_> {
         dot: &Dot,
         pos: usize,
         name: &str,
-        pipe: &Option<Pipe>,
+        pipe: Option<&Pipe>,
         out: &mut String,
     ) -> Res<()> {
-        let context = TemplateContext(name, pipe.as_ref());
+        let context = TemplateContext(name, pipe);
         let Some(tree) = self.env.find(name) else {
             return Err(self.error(
                 pos,
@@ -681,7 +683,7 @@ impl State<'_, '_> {
             Arg::Identifier { pos, name, func } => {
                 let cmd = Command {
                     pos: *pos,
-                    args: Vec::new(),
+                    args: Box::default(),
                 };
                 self.eval_function(dot, *pos, name, *func, &cmd, &[], None)
             }

@@ -184,8 +184,8 @@ impl Tree {
     }
 }
 
-/// A sequence of nodes.
-pub type List = Vec<Node>;
+/// A sequence of nodes (sized exactly: a parsed tree never grows).
+pub type List = Box<[Node]>;
 
 /// A node of a template body.
 pub enum Node {
@@ -193,12 +193,13 @@ pub enum Node {
     Text(std::ops::Range<usize>),
     /// `{{pipeline}}`.
     Action(Pipe),
-    /// `{{if}}`.
-    If(Branch),
+    /// `{{if}}` (boxed, as are the other branches: `Node`s are mostly text and actions,
+    /// and a branch inline would double the size of every node).
+    If(Box<Branch>),
     /// `{{with}}`.
-    With(Branch),
+    With(Box<Branch>),
     /// `{{range}}`.
-    Range(Branch),
+    Range(Box<Branch>),
     /// `{{template "name" pipeline}}`.
     Template {
         /// Offset of the name.
@@ -206,7 +207,7 @@ pub enum Node {
         /// Template name.
         name: String,
         /// Argument (dot for the callee).
-        pipe: Option<Pipe>,
+        pipe: Option<Box<Pipe>>,
     },
     /// `{{break}}`.
     Break(usize),
@@ -235,7 +236,7 @@ pub struct Pipe {
     /// Declared or assigned variables (`$x`).
     pub decl: Vec<String>,
     /// Commands separated by `|`.
-    pub cmds: Vec<Command>,
+    pub cmds: Box<[Command]>,
 }
 
 /// A command: an operand followed by arguments.
@@ -243,7 +244,7 @@ pub struct Command {
     /// Offset.
     pub pos: usize,
     /// The operands; the first is the function or value.
-    pub args: Vec<Arg>,
+    pub args: Box<[Arg]>,
 }
 
 /// An operand.
@@ -394,11 +395,15 @@ pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, Parse
         i: 0,
         hi: 0,
         funcs,
-        vars: vec!["$".to_string()],
+        vars: vec!["$"],
+        vars_base: 0,
         range_depth: 0,
         parse_name: parse_name.clone(),
         text: text.clone(),
         trees: HashMap::new(),
+        nodes: Vec::new(),
+        cmds: Vec::new(),
+        args: Vec::new(),
     };
     let root = parser.parse_top()?;
     let tree = Tree {
@@ -547,11 +552,20 @@ struct Parser<'f, 't> {
     i: usize,
     hi: usize,
     funcs: &'f FuncTable,
-    vars: Vec<String>,
+    /// Variables in scope, innermost last; those of the template being parsed start at
+    /// `vars_base` (a `define` inside a file sees none of the file's variables).
+    vars: Vec<&'t str>,
+    vars_base: usize,
     range_depth: usize,
     parse_name: Rc<str>,
     text: Rc<str>,
     trees: TreeSet,
+    /// Nodes, commands and operands of the lists, pipelines and commands being parsed,
+    /// innermost last: each is moved into an exactly sized slice when it is complete, so
+    /// the tree holds no spare capacity and growing happens in these few buffers.
+    nodes: Vec<Node>,
+    cmds: Vec<Command>,
+    args: Vec<Arg>,
 }
 
 enum Parsed {
@@ -647,11 +661,11 @@ impl<'t> Parser<'_, 't> {
     }
 
     fn parse_top(&mut self) -> Result<List, ParseError> {
-        let mut root = Vec::new();
+        let start = self.nodes.len();
         loop {
             let item = self.peek();
             if item.kind == ItemKind::Eof {
-                return Ok(root);
+                return Ok(self.nodes.drain(start..).collect());
             }
             if item.kind == ItemKind::LeftDelim {
                 let save = self.i;
@@ -663,7 +677,7 @@ impl<'t> Parser<'_, 't> {
                 self.i = save;
             }
             match self.text_or_action()? {
-                Parsed::Node(n) => root.push(n),
+                Parsed::Node(n) => self.nodes.push(n),
                 Parsed::End => return Err(self.error("unexpected {{end}}")),
                 Parsed::Else => return Err(self.error("unexpected {{else}}")),
             }
@@ -681,10 +695,13 @@ impl<'t> Parser<'_, 't> {
         if close.kind != ItemKind::RightDelim {
             return Err(self.unexpected(&close, CONTEXT));
         }
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        // A definition sees only its own `$`.
+        let saved_base = std::mem::replace(&mut self.vars_base, self.vars.len());
+        self.vars.push("$");
         let saved_depth = std::mem::replace(&mut self.range_depth, 0);
         let (list, end) = self.item_list()?;
-        self.vars = saved_vars;
+        self.vars.truncate(self.vars_base);
+        self.vars_base = saved_base;
         self.range_depth = saved_depth;
         if let Parsed::Else = end {
             return Err(self.error(format!("unexpected {{{{else}}}} in {CONTEXT}")));
@@ -695,14 +712,14 @@ impl<'t> Parser<'_, 't> {
 
     /// Nodes up to `{{end}}` or `{{else}}`, which is returned.
     fn item_list(&mut self) -> Result<(List, Parsed), ParseError> {
-        let mut list = Vec::new();
+        let start = self.nodes.len();
         loop {
             if self.peek_non_space().kind == ItemKind::Eof {
                 return Err(self.error("unexpected EOF"));
             }
             match self.text_or_action()? {
-                Parsed::Node(n) => list.push(n),
-                other => return Ok((list, other)),
+                Parsed::Node(n) => self.nodes.push(n),
+                other => return Ok((self.nodes.drain(start..).collect(), other)),
             }
         }
     }
@@ -809,7 +826,7 @@ impl<'t> Parser<'_, 't> {
                 if self.peek().kind == chained {
                     // `{{else if …}}` is `{{else}}{{if …}}…{{end}}` sharing one `{{end}}`.
                     self.next();
-                    Some(vec![self.control(kind)?])
+                    Some(Box::new([self.control(kind)?]) as List)
                 } else {
                     let (else_list, next) = self.item_list()?;
                     if !matches!(next, Parsed::End) {
@@ -820,12 +837,12 @@ impl<'t> Parser<'_, 't> {
             }
             _ => None,
         };
-        let branch = Branch {
+        let branch = Box::new(Branch {
             pos: pipe.pos,
             pipe,
             list,
             else_list,
-        };
+        });
         Ok(match kind {
             ControlKind::If => Node::If(branch),
             ControlKind::Range => Node::Range(branch),
@@ -840,7 +857,7 @@ impl<'t> Parser<'_, 't> {
         let next = self.next_non_space();
         let pipe = if next.kind != ItemKind::RightDelim {
             self.backup();
-            Some(self.pipeline(CONTEXT, ItemKind::RightDelim)?)
+            Some(Box::new(self.pipeline(CONTEXT, ItemKind::RightDelim)?))
         } else {
             None
         };
@@ -856,10 +873,13 @@ impl<'t> Parser<'_, 't> {
         let item = self.next_non_space();
         let name = self.template_name(&item, CONTEXT)?;
         let pipe = self.pipeline(CONTEXT, ItemKind::RightDelim)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        // A definition sees only its own `$`.
+        let saved_base = std::mem::replace(&mut self.vars_base, self.vars.len());
+        self.vars.push("$");
         let saved_depth = std::mem::replace(&mut self.range_depth, 0);
         let (list, end) = self.item_list()?;
-        self.vars = saved_vars;
+        self.vars.truncate(self.vars_base);
+        self.vars_base = saved_base;
         self.range_depth = saved_depth;
         if let Parsed::Else = end {
             return Err(self.error(format!("unexpected {{{{else}}}} in {CONTEXT}")));
@@ -869,7 +889,7 @@ impl<'t> Parser<'_, 't> {
         Ok(Node::Template {
             pos: item.pos,
             name,
-            pipe: Some(pipe),
+            pipe: Some(Box::new(pipe)),
         })
     }
 
@@ -886,8 +906,9 @@ impl<'t> Parser<'_, 't> {
             pos: start.pos,
             is_assign: false,
             decl: Vec::new(),
-            cmds: Vec::new(),
+            cmds: Box::default(),
         };
+        let cmds_start = self.cmds.len();
         // Declarations: `$x :=`, `$x =`, `$i, $v :=` (range only).
         loop {
             let v = self.peek_non_space();
@@ -902,13 +923,13 @@ impl<'t> Parser<'_, 't> {
                     pipe.is_assign = next.kind == ItemKind::Assign;
                     self.next_non_space();
                     pipe.decl.push(v.val.to_string());
-                    self.vars.push(v.val.to_string());
+                    self.vars.push(v.val);
                     break;
                 }
                 ItemKind::Char if next.val == "," => {
                     self.next_non_space();
                     pipe.decl.push(v.val.to_string());
-                    self.vars.push(v.val.to_string());
+                    self.vars.push(v.val);
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
@@ -928,6 +949,7 @@ impl<'t> Parser<'_, 't> {
         loop {
             let item = self.next_non_space();
             if item.kind == end {
+                pipe.cmds = self.cmds.drain(cmds_start..).collect();
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -946,7 +968,7 @@ impl<'t> Parser<'_, 't> {
                 | ItemKind::LeftParen => {
                     self.backup();
                     let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
+                    self.cmds.push(cmd);
                 }
                 _ => return Err(self.unexpected(&item, context)),
             }
@@ -973,14 +995,11 @@ impl<'t> Parser<'_, 't> {
 
     fn command(&mut self) -> Result<Command, ParseError> {
         let pos = self.peek_non_space().pos;
-        let mut cmd = Command {
-            pos,
-            args: Vec::new(),
-        };
+        let args_start = self.args.len();
         loop {
             self.peek_non_space();
             if let Some(operand) = self.operand()? {
-                cmd.args.push(operand);
+                self.args.push(operand);
             }
             let item = self.next();
             match item.kind {
@@ -991,10 +1010,13 @@ impl<'t> Parser<'_, 't> {
             }
             break;
         }
-        if cmd.args.is_empty() {
+        if self.args.len() == args_start {
             return Err(self.error("empty command"));
         }
-        Ok(cmd)
+        Ok(Command {
+            pos,
+            args: self.args.drain(args_start..).collect(),
+        })
     }
 
     fn operand(&mut self) -> Result<Option<Arg>, ParseError> {
@@ -1063,7 +1085,7 @@ impl<'t> Parser<'_, 't> {
             ItemKind::Variable => {
                 let mut parts = item.val.split('.');
                 let name = parts.next().unwrap_or_default().to_string();
-                if !self.vars.contains(&name) {
+                if !self.vars[self.vars_base..].contains(&name.as_str()) {
                     return Err(self.error(format!("undefined variable {}", go_quote(&name))));
                 }
                 Arg::Variable {
