@@ -20,7 +20,8 @@ use super::funcs;
 use super::gofmt::{format_value, sprintf};
 use super::lex::go_quote;
 use super::parse::{
-    Arg, Branch, Builtin, Command, EngineFunc, FuncRef, FuncTable, Node, Pipe, Tree, TreeSet, parse,
+    Arg, Branch, Builtin, Command, EngineFunc, Fields, FuncRef, FuncTable, Node, Pipe, Tree, TreeSet,
+    parse,
 };
 use super::value::{FuncError, Value};
 
@@ -712,19 +713,22 @@ impl State<'_, '_> {
         mut iface: bool,
         pos: usize,
         node: &Arg,
-        idents: &[String],
+        idents: &Fields,
         args: &[Arg],
         final_value: Option<Value>,
     ) -> Res<Value> {
-        let n = idents.len();
-        for ident in &idents[..n - 1] {
+        // The parser builds no empty chain.
+        let Some((init, last)) = idents.split_last() else {
+            return Ok(receiver);
+        };
+        for ident in init {
             let (v, i) = self.eval_field(dot, ident, pos, node, &[], None, receiver, iface)?;
             receiver = v;
             iface = i;
         }
         self.eval_field(
             dot,
-            &idents[n - 1],
+            last,
             pos,
             node,
             args,

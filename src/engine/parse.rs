@@ -247,6 +247,50 @@ pub struct Command {
     pub args: Box<[Arg]>,
 }
 
+/// The field names of a chain (`.A.B` has `A` and `B`), kept as one string (`A.B`): one
+/// allocation where a `Vec<String>` takes one per name, and field names have no dots.
+#[derive(Default)]
+pub struct Fields(Box<str>);
+
+impl Fields {
+    /// Fields from their names joined with dots (`A.B`; empty for none).
+    fn new(joined: &str) -> Self {
+        Fields(Box::from(joined))
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The names in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (!self.0.is_empty()).then(|| self.0.split('.')).into_iter().flatten()
+    }
+
+    /// The names but the last (in order), and the last; `None` when there are none.
+    pub fn split_last(&self) -> Option<(impl Iterator<Item = &str>, &str)> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let (init, last) = match self.0.rsplit_once('.') {
+            Some((init, last)) => (Some(init), last),
+            None => (None, &*self.0),
+        };
+        Some((init.into_iter().flat_map(|i| i.split('.')), last))
+    }
+}
+
+impl fmt::Display for Fields {
+    /// Go's form: `.A.B`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for name in self.iter() {
+            write!(f, ".{name}")?;
+        }
+        Ok(())
+    }
+}
+
 /// An operand.
 pub enum Arg {
     /// `.A.B`.
@@ -254,7 +298,7 @@ pub enum Arg {
         /// Offset.
         pos: usize,
         /// Field names.
-        idents: Vec<String>,
+        idents: Fields,
     },
     /// `$x.A.B`.
     Variable {
@@ -263,7 +307,7 @@ pub enum Arg {
         /// Variable name (with `$`).
         name: String,
         /// Fields after it.
-        fields: Vec<String>,
+        fields: Fields,
     },
     /// `(pipe).A.B`.
     Chain {
@@ -272,7 +316,7 @@ pub enum Arg {
         /// The term.
         node: Box<Arg>,
         /// Fields after it.
-        fields: Vec<String>,
+        fields: Fields,
     },
     /// A function name.
     Identifier {
@@ -291,10 +335,12 @@ pub enum Arg {
     Nil(usize),
     /// `true` / `false`.
     Bool(usize, bool),
-    /// A number constant, already typed as Go would (int or float64).
-    Number(usize, String, Value),
-    /// A string constant: quoted source text and value.
-    String(usize, String, Rc<str>),
+    /// A number constant, already typed as Go would (int or float64), and its source
+    /// text unless that is the plain decimal form of an int (then `Display` prints it).
+    Number(usize, Option<Box<str>>, Value),
+    /// A string constant: its quoted source text unless that is the value in double
+    /// quotes (then `Display` adds them), and its value.
+    String(usize, Option<Box<str>>, Rc<str>),
 }
 
 impl Arg {
@@ -315,36 +361,27 @@ impl Arg {
 impl fmt::Display for Arg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Arg::Field { idents, .. } => {
-                for i in idents {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
-            }
-            Arg::Variable { name, fields, .. } => {
-                f.write_str(name)?;
-                for i in fields {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
-            }
+            Arg::Field { idents, .. } => write!(f, "{idents}"),
+            Arg::Variable { name, fields, .. } => write!(f, "{name}{fields}"),
             Arg::Chain { node, fields, .. } => {
                 match node.as_ref() {
                     Arg::Pipe(p) => write!(f, "({p})")?,
                     other => write!(f, "{other}")?,
                 }
-                for i in fields {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
+                write!(f, "{fields}")
             }
             Arg::Identifier { name, .. } => f.write_str(name),
             Arg::Pipe(p) => write!(f, "{p}"),
             Arg::Dot(_) => f.write_str("."),
             Arg::Nil(_) => f.write_str("nil"),
             Arg::Bool(_, b) => write!(f, "{b}"),
-            Arg::Number(_, text, _) => f.write_str(text),
-            Arg::String(_, quoted, _) => f.write_str(quoted),
+            Arg::Number(_, Some(text), _) | Arg::String(_, Some(text), _) => f.write_str(text),
+            // Built only for ints (see `Parser::term`).
+            Arg::Number(_, None, value) => match value {
+                Value::Int(i) => write!(f, "{i}"),
+                _ => Ok(()),
+            },
+            Arg::String(_, None, value) => write!(f, "\"{value}\""),
         }
     }
 }
@@ -387,10 +424,12 @@ pub type TreeSet = HashMap<String, Rc<Tree>>;
 /// A defined template that is only whitespace does not replace an existing one, as in Go.
 pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, ParseError> {
     let lexed = lex(name, text);
+    let src = text;
     let text: Rc<str> = Rc::from(text);
     let parse_name: Rc<str> = Rc::from(name);
     let mut parser = Parser {
         items: lexed.items,
+        src,
         lex_error: lexed.error,
         i: 0,
         hi: 0,
@@ -547,6 +586,8 @@ pub fn is_empty_tree(tree: &Tree) -> bool {
 
 struct Parser<'f, 't> {
     items: Vec<Item<'t>>,
+    /// The text the items are slices of.
+    src: &'t str,
     /// The message of the lexer's `Error` token, if it produced one.
     lex_error: String,
     i: usize,
@@ -1026,33 +1067,9 @@ impl<'t> Parser<'_, 't> {
         if self.peek().kind != ItemKind::Field {
             return Ok(Some(node));
         }
-        // Go positions the combined node at the first trailing field.
-        let chain_pos = self.peek().pos;
-        let mut fields = Vec::new();
-        while self.peek().kind == ItemKind::Field {
-            let f = self.next();
-            fields.push(f.val[1..].to_string());
-        }
+        // (`term` took the fields after a field or variable itself.)
+        let (chain_pos, fields) = self.trailing_fields(None);
         Ok(Some(match node {
-            Arg::Field { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Field {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
-            Arg::Variable {
-                name,
-                fields: mut own,
-                ..
-            } => {
-                own.extend(fields);
-                Arg::Variable {
-                    pos: chain_pos,
-                    name,
-                    fields: own,
-                }
-            }
             Arg::Bool(..) | Arg::String(..) | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
                 return Err(self.error(format!(
                     "unexpected . after term {}",
@@ -1065,6 +1082,49 @@ impl<'t> Parser<'_, 't> {
                 fields,
             },
         }))
+    }
+
+    /// Takes the `Field` items that follow (`.B.C`), which Go joins to the operand before
+    /// them. `own` is that operand's item when it is a field or a variable with fields of
+    /// its own, and those fields' text (`A` of `.A`). Returns Go's position of the joined
+    /// node (the first following field's, else the operand's) and all the fields.
+    fn trailing_fields(&mut self, own: Option<(Item<'t>, &'t str)>) -> (usize, Fields) {
+        let first = self.peek();
+        if first.kind != ItemKind::Field {
+            return match own {
+                Some((item, names)) => (item.pos, Fields::new(names)),
+                None => (first.pos, Fields::default()),
+            };
+        }
+        let from = self.i;
+        while self.peek().kind == ItemKind::Field {
+            self.next();
+        }
+        let taken = &self.items[from..self.i];
+        // The items of `.A.B.C` are adjacent in the text, so their names are one slice of
+        // it; `own`'s names are a suffix of its item's text.
+        let (start, mut end) = match own {
+            Some((item, names)) => (
+                item.pos + item.val.len() - names.len(),
+                item.pos + item.val.len(),
+            ),
+            None => (first.pos + 1, first.pos),
+        };
+        let mut adjacent = true;
+        for f in taken {
+            adjacent &= f.pos == end;
+            end = f.pos + f.val.len();
+        }
+        let fields = match self.src.get(start..end) {
+            Some(joined) if adjacent => Fields::new(joined),
+            // Not seen from the lexer; kept correct all the same.
+            _ => {
+                let own = own.map(|(_, names)| names);
+                let names: Vec<&str> = own.into_iter().chain(taken.iter().map(|f| &f.val[1..])).collect();
+                Fields::new(&names.join("."))
+            }
+        };
+        (first.pos, fields)
     }
 
     fn term(&mut self) -> Result<Option<Arg>, ParseError> {
@@ -1083,33 +1143,55 @@ impl<'t> Parser<'_, 't> {
             ItemKind::Dot => Arg::Dot(item.pos),
             ItemKind::Nil => Arg::Nil(item.pos),
             ItemKind::Variable => {
-                let mut parts = item.val.split('.');
-                let name = parts.next().unwrap_or_default().to_string();
-                if !self.vars[self.vars_base..].contains(&name.as_str()) {
-                    return Err(self.error(format!("undefined variable {}", go_quote(&name))));
+                let (name, own) = match item.val.split_once('.') {
+                    Some((name, own)) => (name, Some((item, own))),
+                    None => (item.val, None),
+                };
+                if !self.vars[self.vars_base..].contains(&name) {
+                    return Err(self.error(format!("undefined variable {}", go_quote(name))));
                 }
+                let (pos, fields) = self.trailing_fields(own);
                 Arg::Variable {
-                    pos: item.pos,
-                    name,
-                    fields: parts.map(str::to_string).collect(),
+                    pos: if own.is_none() && fields.is_empty() {
+                        item.pos
+                    } else {
+                        pos
+                    },
+                    name: name.to_string(),
+                    fields,
                 }
             }
-            ItemKind::Field => Arg::Field {
-                pos: item.pos,
-                idents: item.val[1..].split('.').map(str::to_string).collect(),
-            },
+            ItemKind::Field => {
+                let (pos, idents) = self.trailing_fields(Some((item, &item.val[1..])));
+                Arg::Field { pos, idents }
+            }
             ItemKind::Bool => Arg::Bool(item.pos, item.val == "true"),
             ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
                 let value = parse_number(item.val, item.kind).map_err(|e| self.error(e))?;
-                Arg::Number(item.pos, item.val.to_string(), value)
+                let plain = matches!(value, Value::Int(_)) && is_plain_decimal(item.val);
+                Arg::Number(item.pos, (!plain).then(|| Box::from(item.val)), value)
             }
             ItemKind::LeftParen => {
                 let pipe = self.pipeline("parenthesized pipeline", ItemKind::RightParen)?;
                 Arg::Pipe(Box::new(pipe))
             }
             ItemKind::String | ItemKind::RawString => {
-                let value = unquote(item.val).map_err(|e| self.error(e))?;
-                Arg::String(item.pos, item.val.to_string(), Rc::from(value))
+                // Most literals are double-quoted without escapes: their value is the text
+                // between the quotes, and `Display` can put the quotes back.
+                let inner = item.val.get(1..item.val.len().saturating_sub(1));
+                match inner {
+                    Some(inner)
+                        if item.kind == ItemKind::String
+                            && item.val.len() >= 2
+                            && !inner.contains('\\') =>
+                    {
+                        Arg::String(item.pos, None, Rc::from(inner))
+                    }
+                    _ => {
+                        let value = unquote(item.val).map_err(|e| self.error(e))?;
+                        Arg::String(item.pos, Some(Box::from(item.val)), Rc::from(value))
+                    }
+                }
             }
             ItemKind::Error => return Err(self.error(self.lex_error.clone())),
             _ => {
@@ -1196,6 +1278,13 @@ pub fn unquote(text: &str) -> Result<String, String> {
         return Err(bad());
     }
     Ok(out)
+}
+
+/// Whether `text` is how an int prints: decimal digits, no `+`, no leading zero, no `-0`.
+fn is_plain_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let well_formed = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    well_formed && (!digits.starts_with('0') || text == "0")
 }
 
 /// Go's `strconv.ParseInt(text, 0, 64)` (prefixes `0x`, `0o`, `0b`, leading-0 octal, `_`).
