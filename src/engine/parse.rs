@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::lex::{Item, ItemKind, go_quote, lex};
 use super::value::{Func, Value};
@@ -488,72 +489,82 @@ pub fn parse_all(sources: &[Source], funcs: &FuncTable) -> Result<Vec<TreeSet>, 
             .map(|s| parse(s.name, s.text, funcs))
             .collect();
     }
-    let chunks = balanced_chunks(sources, threads);
+    // Files differ in cost per byte, so threads take them one at a time as they finish
+    // the last (not in fixed shares), and stop at a failure: no later file matters then.
+    let work = Work {
+        sources,
+        funcs,
+        next: AtomicUsize::new(0),
+        failed_at: AtomicUsize::new(usize::MAX),
+    };
+    let mut slots: Vec<Option<Result<SendTrees, ParseError>>> = Vec::new();
+    slots.resize_with(sources.len(), || None);
     std::thread::scope(|scope| {
-        // Every chunk but the last goes to a new thread; this thread parses the last.
-        let (last, rest) = chunks.split_last().unwrap_or((&(0..0), &[]));
-        let helpers: Vec<_> = rest
-            .iter()
-            .map(|range| {
-                let chunk = &sources[range.clone()];
+        let helpers: Vec<_> = (1..threads)
+            .map(|_| {
                 std::thread::Builder::new()
                     .name("rhelm-parse".into())
                     .stack_size(PARSE_STACK)
-                    .spawn_scoped(scope, move || parse_chunk(chunk, funcs))
+                    .spawn_scoped(scope, || work.run())
             })
             .collect();
-        let own = parse_chunk(&sources[last.clone()], funcs);
-        let mut out = Vec::with_capacity(sources.len());
-        for (helper, range) in helpers.into_iter().zip(rest) {
-            let parsed = match helper {
-                Ok(handle) => match handle.join() {
-                    Ok(parsed) => parsed,
+        let mut place = |parsed: Vec<(usize, Result<SendTrees, ParseError>)>| {
+            for (i, result) in parsed {
+                slots[i] = Some(result);
+            }
+        };
+        place(work.run());
+        for helper in helpers {
+            // A helper that could not start left its files to the others.
+            if let Ok(handle) = helper {
+                match handle.join() {
+                    Ok(parsed) => place(parsed),
                     Err(panic) => std::panic::resume_unwind(panic),
-                },
-                // No thread to be had: parse the chunk here.
-                Err(_) => parse_chunk(&sources[range.clone()], funcs),
-            };
-            // A chunk stops at its first error, which precedes every later chunk's files.
-            for trees in parsed {
-                out.push(trees?.into_inner());
+                }
             }
         }
-        for trees in own {
-            out.push(trees?.into_inner());
-        }
-        Ok(out)
-    })
+    });
+    let mut out = Vec::with_capacity(sources.len());
+    for (slot, source) in slots.into_iter().zip(sources) {
+        // Every file up to the first failure was parsed (threads stop only past it).
+        let trees = match slot {
+            Some(result) => result?.into_inner(),
+            None => parse(source.name, source.text, funcs)?,
+        };
+        out.push(trees);
+    }
+    Ok(out)
 }
 
-/// Splits `sources` into at most `n` runs of consecutive sources of about equal bytes.
-fn balanced_chunks(sources: &[Source], n: usize) -> Vec<std::ops::Range<usize>> {
-    let total: usize = sources.iter().map(|s| s.text.len()).sum();
-    let mut chunks = Vec::with_capacity(n);
-    let (mut start, mut bytes) = (0, 0);
-    for (i, s) in sources.iter().enumerate() {
-        bytes += s.text.len();
-        // Close chunk k once the bytes so far reach k/n of the total.
-        if chunks.len() + 1 < n && bytes * n >= total * (chunks.len() + 1) {
-            chunks.push(start..i + 1);
-            start = i + 1;
-        }
-    }
-    chunks.push(start..sources.len());
-    chunks
+/// The files of [`parse_all`], shared by its threads.
+struct Work<'s, 'f> {
+    sources: &'s [Source<'s>],
+    funcs: &'f FuncTable,
+    /// The index of the next file to take.
+    next: AtomicUsize,
+    /// The lowest index of a file that failed to parse.
+    failed_at: AtomicUsize,
 }
 
-/// Parses `chunk` in order, stopping at the first error (its last entry then).
-fn parse_chunk(chunk: &[Source], funcs: &FuncTable) -> Vec<Result<SendTrees, ParseError>> {
-    let mut out = Vec::with_capacity(chunk.len());
-    for s in chunk {
-        let parsed = parse(s.name, s.text, funcs).map(SendTrees);
-        let failed = parsed.is_err();
-        out.push(parsed);
-        if failed {
-            break;
+impl Work<'_, '_> {
+    /// Parses files until none is left before the first failure; returns them by index.
+    fn run(&self) -> Vec<(usize, Result<SendTrees, ParseError>)> {
+        let mut out = Vec::new();
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(s) = self.sources.get(i) else {
+                return out;
+            };
+            if i > self.failed_at.load(Ordering::Relaxed) {
+                return out;
+            }
+            let parsed = parse(s.name, s.text, self.funcs).map(SendTrees);
+            if parsed.is_err() {
+                self.failed_at.fetch_min(i, Ordering::Relaxed);
+            }
+            out.push((i, parsed));
         }
     }
-    out
 }
 
 /// A tree set fresh from [`parse`], on its way from a parse thread to the caller.
@@ -561,7 +572,7 @@ struct SendTrees(TreeSet);
 
 // SAFETY: `Rc` is `!Send` only because two threads holding clones of one `Rc` would
 // update its count without synchronisation. A `SendTrees` is only built (in
-// `parse_chunk`) from the set that `parse` has just returned, and every `Rc` in that set
+// `Work::run`) from the set that `parse` has just returned, and every `Rc` in that set
 // was created by that `parse` call (`text` and `parse_name` in `parse`, the `Rc<Tree>`s
 // in `Parser::add`, `Arg::String` values in `Parser::term`; `Arg::Number` holds only
 // `Value::Int`/`Value::Float`, see `parse_number`), with all its clones inside the set:
