@@ -476,14 +476,20 @@ const MAX_PARSE_THREADS: usize = 4;
 
 /// Parses every source, on several threads when there is enough text, and returns their
 /// tree sets in the order of `sources`, or the error of the first source (in that order)
-/// that fails to parse, as parsing them one after the other would.
-pub fn parse_all(sources: &[Source], funcs: &FuncTable) -> Result<Vec<TreeSet>, ParseError> {
+/// that fails to parse, as parsing them one after the other would. The calling thread
+/// first runs `meanwhile` (other work of the caller), then joins the parsing.
+pub fn parse_all(
+    sources: &[Source],
+    funcs: &FuncTable,
+    meanwhile: impl FnOnce(),
+) -> Result<Vec<TreeSet>, ParseError> {
     let total: usize = sources.iter().map(|s| s.text.len()).sum();
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(MAX_PARSE_THREADS)
         .min(sources.len());
     if threads < 2 || total < PARALLEL_MIN_BYTES {
+        meanwhile();
         return sources
             .iter()
             .map(|s| parse(s.name, s.text, funcs))
@@ -513,6 +519,7 @@ pub fn parse_all(sources: &[Source], funcs: &FuncTable) -> Result<Vec<TreeSet>, 
                 slots[i] = Some(result);
             }
         };
+        meanwhile();
         place(work.run());
         for helper in helpers {
             // A helper that could not start left its files to the others.

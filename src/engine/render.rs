@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::chart::Chart;
+use crate::chart::{Chart, ChartFile};
 
 use super::exec::{Env, ExecError, Lookup, WARN_END, WARN_START};
 use super::funcs;
@@ -240,7 +240,16 @@ fn render_here(
         capabilities: caps_value,
         to_yaml,
     };
-    collect(chart, "", true, root_values, &shared, &mut templates);
+    let mut files = Vec::new();
+    collect(
+        chart,
+        "",
+        true,
+        root_values,
+        &shared,
+        &mut templates,
+        &mut files,
+    );
 
     // Deepest first; at equal depth, reverse name order (Helm's sort.Reverse(byPathLen)).
     templates.sort_by(|a, b| {
@@ -255,7 +264,18 @@ fn render_here(
             text: &t.text,
         })
         .collect();
-    let parsed = parse_all(&sources, &table).map_err(|e| {
+    // Copying the charts' files into `.Files` takes a while: this thread does it while
+    // other threads start parsing.
+    let add_files = || {
+        for (top, files) in files {
+            if let Value::Map(top) = top {
+                let files = Files::new(files, shared.to_yaml);
+                top.borrow_mut()
+                    .insert("Files".to_string(), Value::Object(Rc::new(files)));
+            }
+        }
+    };
+    let parsed = parse_all(&sources, &table, add_files).map_err(|e| {
         let text = e.to_string();
         let tokens: Vec<&str> = text.split(": ").collect();
         Error::Parse {
@@ -422,7 +442,8 @@ struct Shared {
 }
 
 /// Helm's `recAllTpls`: builds each chart's top-level data and lists its templates.
-/// Returns the chart's top-level map (for the parent's `.Subcharts`).
+/// Returns the chart's top-level map (for the parent's `.Subcharts`). The map's `Files`
+/// is left to the caller: `files` gets the map and the files to put there.
 fn collect<'c>(
     chart: &'c Chart,
     parent_path: &str,
@@ -430,6 +451,7 @@ fn collect<'c>(
     values: Value,
     shared: &Shared,
     out: &mut Vec<Renderable<'c>>,
+    files: &mut Vec<(Value, &'c [ChartFile])>,
 ) -> Value {
     let name = chart.metadata.name.as_str();
     let full_path = if is_root {
@@ -440,15 +462,12 @@ fn collect<'c>(
     let subcharts = Value::empty_map();
     let top = map_value(vec![
         ("Chart", chart_object(&chart.metadata, is_root)),
-        (
-            "Files",
-            Value::Object(Rc::new(Files::new(&chart.files, shared.to_yaml))),
-        ),
         ("Release", shared.release.clone()),
         ("Capabilities", shared.capabilities.clone()),
         ("Values", values.clone()),
         ("Subcharts", subcharts.clone()),
     ]);
+    files.push((top.clone(), chart.files.as_slice()));
     for child in &chart.dependencies {
         let child_values = match &values {
             Value::Map(map) => match map.borrow().get(&child.metadata.name) {
@@ -457,7 +476,7 @@ fn collect<'c>(
             },
             _ => Value::empty_map(),
         };
-        let child_top = collect(child, &full_path, false, child_values, shared, out);
+        let child_top = collect(child, &full_path, false, child_values, shared, out, files);
         if let Value::Map(m) = &subcharts {
             m.borrow_mut()
                 .insert(child.metadata.name.clone(), child_top);
