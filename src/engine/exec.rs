@@ -20,8 +20,8 @@ use super::funcs;
 use super::gofmt::{format_value, sprintf};
 use super::lex::go_quote;
 use super::parse::{
-    Arg, Branch, Builtin, Command, EngineFunc, Fields, FuncRef, FuncTable, Node, Pipe, Tree, TreeSet,
-    parse,
+    Arg, Branch, Builtin, Command, EngineFunc, Fields, FuncRef, FuncTable, Node, Pipe, Tree,
+    TreeSet, parse,
 };
 use super::value::{FuncError, Value};
 
@@ -726,17 +726,8 @@ impl State<'_, '_> {
             receiver = v;
             iface = i;
         }
-        self.eval_field(
-            dot,
-            last,
-            pos,
-            node,
-            args,
-            final_value,
-            receiver,
-            iface,
-        )
-        .map(|(v, _)| v)
+        self.eval_field(dot, last, pos, node, args, final_value, receiver, iface)
+            .map(|(v, _)| v)
     }
 
     #[allow(clippy::too_many_arguments)]

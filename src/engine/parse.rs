@@ -5,6 +5,11 @@
 //! names are resolved at parse time against the function table (as Go checks them), so the
 //! executor never looks names up by string. Node `Display` follows Go's `Node.String()`,
 //! used in execution errors (`executing "x" at <.Values.a.b>`).
+//!
+//! [`parse_all`] parses a chart's files on several threads (trees are built from `Rc`s,
+//! so a thread hands over only whole, freshly parsed sets; see `SendTrees`). The AST
+//! avoids small allocations: exactly sized slices, field chains as one string, literals
+//! that keep their source text only when `Display` could not rebuild it.
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
@@ -266,7 +271,10 @@ impl Fields {
 
     /// The names in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        (!self.0.is_empty()).then(|| self.0.split('.')).into_iter().flatten()
+        (!self.0.is_empty())
+            .then(|| self.0.split('.'))
+            .into_iter()
+            .flatten()
     }
 
     /// The names but the last (in order), and the last; `None` when there are none.
@@ -484,11 +492,16 @@ pub fn parse_all(
     meanwhile: impl FnOnce(),
 ) -> Result<Vec<TreeSet>, ParseError> {
     let total: usize = sources.iter().map(|s| s.text.len()).sum();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(MAX_PARSE_THREADS)
-        .min(sources.len());
-    if threads < 2 || total < PARALLEL_MIN_BYTES {
+    // (`available_parallelism` reads cgroup files: only asked when it can matter.)
+    let threads = if total < PARALLEL_MIN_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(MAX_PARSE_THREADS)
+            .min(sources.len())
+    };
+    if threads < 2 {
         meanwhile();
         return sources
             .iter()
@@ -521,13 +534,11 @@ pub fn parse_all(
         };
         meanwhile();
         place(work.run());
-        for helper in helpers {
-            // A helper that could not start left its files to the others.
-            if let Ok(handle) = helper {
-                match handle.join() {
-                    Ok(parsed) => place(parsed),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
+        // A helper that could not start left its files to the others.
+        for handle in helpers.into_iter().flatten() {
+            match handle.join() {
+                Ok(parsed) => place(parsed),
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
     });
@@ -1138,7 +1149,10 @@ impl<'t> Parser<'_, 't> {
             // Not seen from the lexer; kept correct all the same.
             _ => {
                 let own = own.map(|(_, names)| names);
-                let names: Vec<&str> = own.into_iter().chain(taken.iter().map(|f| &f.val[1..])).collect();
+                let names: Vec<&str> = own
+                    .into_iter()
+                    .chain(taken.iter().map(|f| &f.val[1..]))
+                    .collect();
                 Fields::new(&names.join("."))
             }
         };
@@ -1494,6 +1508,102 @@ mod tests {
             panic!("not an action");
         };
         assert_eq!(pipe.to_string(), "$x := (.a).b | upper");
+    }
+
+    #[test]
+    fn literals_and_field_chains_print_as_their_source_text() {
+        let text = r#"{{ upper "a" "\x41\n" `r"aw` 7 -3 0 -0 +5 0x1F 017 1_0 2.50 1e3 'a' .a.b.c $.x.y $x (.a).b.c }}"#;
+        let text = text.replace("$x (", "$ (");
+        let set = parse("t", &text, &table()).unwrap_or_default();
+        let Some(Node::Action(pipe)) = set.get("t").and_then(|t| t.root.first()) else {
+            panic!("not an action");
+        };
+        assert_eq!(
+            pipe.to_string(),
+            r#"upper "a" "\x41\n" `r"aw` 7 -3 0 -0 +5 0x1F 017 1_0 2.50 1e3 'a' .a.b.c $.x.y $ (.a).b.c"#
+        );
+    }
+
+    #[test]
+    fn field_chains_keep_gos_position_and_every_name() {
+        let set = parse("t", "{{ .a.b.c }}{{ $.x }}{{ .d }}", &table()).unwrap_or_default();
+        let first_arg = |i: usize| match set.get("t").map(|t| &t.root[i]) {
+            Some(Node::Action(pipe)) => pipe.cmds[0].args[0].pos(),
+            _ => usize::MAX,
+        };
+        // Go places a joined chain at its second field, a single field at itself.
+        assert_eq!((first_arg(0), first_arg(1), first_arg(2)), (5, 16, 24));
+        let Some(Node::Action(pipe)) = set.get("t").map(|t| &t.root[0]) else {
+            panic!("not an action");
+        };
+        let Arg::Field { idents, .. } = &pipe.cmds[0].args[0] else {
+            panic!("not a field");
+        };
+        assert_eq!(idents.iter().collect::<Vec<_>>(), vec!["a", "b", "c"]);
+        let (init, last) = idents.split_last().unwrap_or_else(|| panic!("no fields"));
+        assert_eq!((init.collect::<Vec<_>>(), last), (vec!["a", "b"], "c"));
+    }
+
+    fn sources(texts: &[(String, String)]) -> Vec<Source<'_>> {
+        texts
+            .iter()
+            .map(|(name, text)| Source { name, text })
+            .collect()
+    }
+
+    /// Files enough (and big enough) to be parsed on several threads.
+    fn many_files(bad: &[usize]) -> Vec<(String, String)> {
+        let body = format!(
+            "{{{{ define \"d\" }}}}x{{{{ end }}}}{}",
+            "{{ if .a }}{{ .b | upper }}{{ end }}\n".repeat(400)
+        );
+        (0..40)
+            .map(|i| {
+                let text = if bad.contains(&i) {
+                    format!("{body}{{{{ nope{i} }}}}")
+                } else {
+                    body.clone()
+                };
+                (format!("f{i}"), text)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parsing_many_files_keeps_their_order() {
+        let files = many_files(&[]);
+        let sets = parse_all(&sources(&files), &table(), || {}).unwrap_or_default();
+        let names: Vec<bool> = sets
+            .iter()
+            .enumerate()
+            .map(|(i, set)| set.contains_key(&format!("f{i}")) && set.contains_key("d"))
+            .collect();
+        assert_eq!(names, vec![true; 40]);
+    }
+
+    #[test]
+    fn parsing_many_files_reports_the_first_failing_file_in_order() {
+        for bad in [vec![39], vec![3, 30], vec![0, 1, 2, 39], vec![25, 7]] {
+            let files = many_files(&bad);
+            let first = bad.iter().min().copied().unwrap_or_default();
+            let got = parse_all(&sources(&files), &table(), || {}).map(|_| ());
+            assert_eq!(
+                got.map_err(|e| e.to_string()),
+                Err(format!(
+                    "template: f{first}:401: function \"nope{first}\" not defined"
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn parsing_many_files_runs_the_callers_other_work_once() {
+        for files in [many_files(&[]), vec![("small".into(), "{{ .x }}".into())]] {
+            let mut runs = 0;
+            let parsed = parse_all(&sources(&files), &table(), || runs += 1);
+            assert!(parsed.is_ok());
+            assert_eq!(runs, 1);
+        }
     }
 
     #[test]
