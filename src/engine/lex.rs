@@ -103,7 +103,7 @@ pub struct Item<'a> {
     pub kind: ItemKind,
     /// Byte offset of the token in the template text.
     pub pos: usize,
-    /// 1-based line of the token's start.
+    /// 1-based line of the token's start (0 from [`lex_without_lines`]).
     pub line: usize,
     /// The token's text (empty for `Error`: the message is [`Lexed::error`]).
     pub val: &'a str,
@@ -216,6 +216,30 @@ pub struct Lexed<'a> {
 /// Scans `input` (named `name`, for error texts) into tokens; the last item is `Eof`
 /// or `Error`.
 pub fn lex<'a>(name: &'a str, input: &'a str) -> Lexed<'a> {
+    let mut lexed = lex_without_lines(name, input);
+    // Assign lines in one pass: items are in input order.
+    let bytes = input.as_bytes();
+    let (mut line, mut at) = (1, 0);
+    for item in &mut lexed.items {
+        let to = item.pos.min(bytes.len());
+        if to > at {
+            line += bytes[at..to].iter().filter(|b| **b == b'\n').count();
+            at = to;
+        }
+        item.line = line;
+    }
+    lexed
+}
+
+/// The line of byte offset `pos` of `input`, as [`lex`] gives it to an item there.
+pub fn line_at(input: &str, pos: usize) -> usize {
+    let before = input.as_bytes().get(..pos).unwrap_or(input.as_bytes());
+    1 + before.iter().filter(|b| **b == b'\n').count()
+}
+
+/// [`lex`] with every item's `line` left 0: the parser needs a line only for an error
+/// (see [`line_at`]), and counting them for every token is a good part of lexing.
+pub fn lex_without_lines<'a>(name: &'a str, input: &'a str) -> Lexed<'a> {
     let mut lexer = Lexer {
         name,
         input,
@@ -230,20 +254,8 @@ pub fn lex<'a>(name: &'a str, input: &'a str) -> Lexed<'a> {
         done: false,
     };
     lexer.run();
-    let mut items = std::mem::take(&mut lexer.items);
-    // Assign lines in one pass: items are in input order.
-    let bytes = input.as_bytes();
-    let (mut line, mut at) = (1, 0);
-    for item in &mut items {
-        let to = item.pos.min(bytes.len());
-        if to > at {
-            line += bytes[at..to].iter().filter(|b| **b == b'\n').count();
-            at = to;
-        }
-        item.line = line;
-    }
     Lexed {
-        items,
+        items: std::mem::take(&mut lexer.items),
         error: lexer.message,
     }
 }
@@ -765,6 +777,21 @@ mod tests {
         let text: Vec<_> = items.iter().filter(|i| i.kind == ItemKind::Text).collect();
         assert_eq!(text[1].val, "b");
         assert_eq!(text[1].line, 3);
+    }
+
+    #[test]
+    fn line_at_gives_the_line_lex_gives_each_item() {
+        for text in [
+            "a\n{{ .x }}\n\n{{- if .y -}}\n b {{ end }}\n",
+            "a\n{{ .x \n",
+            "\n\n",
+        ] {
+            let lexed = lex("t", text);
+            let lines: Vec<usize> = lexed.items.iter().map(|i| i.line).collect();
+            let at: Vec<usize> = lexed.items.iter().map(|i| line_at(text, i.pos)).collect();
+            assert_eq!(at, lines);
+            assert!(lexed.items.iter().any(|i| i.line > 1));
+        }
     }
 
     #[test]

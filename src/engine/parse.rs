@@ -15,7 +15,7 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::lex::{Item, ItemKind, go_quote, lex};
+use super::lex::{Item, ItemKind, go_quote, lex_without_lines, line_at};
 use super::value::{Func, Value};
 
 /// A parse failure, with Go's text: `template: NAME:LINE: MESSAGE`.
@@ -432,7 +432,7 @@ pub type TreeSet = HashMap<String, Rc<Tree>>;
 /// Parses `text` named `name`; returns the main tree and every defined template.
 /// A defined template that is only whitespace does not replace an existing one, as in Go.
 pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, ParseError> {
-    let lexed = lex(name, text);
+    let lexed = lex_without_lines(name, text);
     let src = text;
     let text: Rc<str> = Rc::from(text);
     let parse_name: Rc<str> = Rc::from(name);
@@ -691,7 +691,7 @@ impl<'t> Parser<'_, 't> {
     fn error(&self, message: impl Into<String>) -> ParseError {
         ParseError {
             name: self.parse_name.to_string(),
-            line: self.item(self.hi).line,
+            line: line_at(self.src, self.item(self.hi).pos),
             message: message.into(),
         }
     }
