@@ -284,7 +284,7 @@ fn render_here(
         }
     })?;
     drop(sources);
-    let mut set: TreeSet = TreeSet::new();
+    let mut set = TreeSet::with_capacity(parsed.iter().map(TreeSet::len).sum());
     for trees in parsed {
         for (name, tree) in trees {
             match set.get(&name) {
