@@ -103,8 +103,9 @@ pub struct Item<'a> {
     pub kind: ItemKind,
     /// Byte offset of the token in the template text.
     pub pos: usize,
-    /// 1-based line of the token's start (0 from [`lex_without_lines`]).
-    pub line: usize,
+    /// 1-based line of the token's start (0 from [`lex_without_lines`]). A `u32` keeps
+    /// an item at 32 bytes; a line past `u32::MAX` reads as `u32::MAX`.
+    pub line: u32,
     /// The token's text (empty for `Error`: the message is [`Lexed::error`]).
     pub val: &'a str,
 }
@@ -226,7 +227,7 @@ pub fn lex<'a>(name: &'a str, input: &'a str) -> Lexed<'a> {
             line += bytes[at..to].iter().filter(|b| **b == b'\n').count();
             at = to;
         }
-        item.line = line;
+        item.line = u32::try_from(line).unwrap_or(u32::MAX);
     }
     lexed
 }
@@ -787,7 +788,7 @@ mod tests {
             "\n\n",
         ] {
             let lexed = lex("t", text);
-            let lines: Vec<usize> = lexed.items.iter().map(|i| i.line).collect();
+            let lines: Vec<usize> = lexed.items.iter().map(|i| i.line as usize).collect();
             let at: Vec<usize> = lexed.items.iter().map(|i| line_at(text, i.pos)).collect();
             assert_eq!(at, lines);
             assert!(lexed.items.iter().any(|i| i.line > 1));
