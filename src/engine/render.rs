@@ -227,29 +227,14 @@ fn render_here(
     let caps = &opts.capabilities;
     let caps_value =
         capabilities_object(&caps.kube_version, &caps.api_versions, &caps.helm_version);
-    let root_values = Value::Map(Rc::new(RefCell::new(
-        values
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from_json(v)))
-            .collect(),
-    )));
-
     let mut templates = Vec::new();
     let shared = Shared {
         release: release_value,
         capabilities: caps_value,
         to_yaml,
     };
-    let mut files = Vec::new();
-    collect(
-        chart,
-        "",
-        true,
-        root_values,
-        &shared,
-        &mut templates,
-        &mut files,
-    );
+    let mut unfilled = Vec::new();
+    collect(chart, "", &[], &shared, &mut templates, &mut unfilled);
 
     // Deepest first; at equal depth, reverse name order (Helm's sort.Reverse(byPathLen)).
     templates.sort_by(|a, b| {
@@ -264,18 +249,31 @@ fn render_here(
             text: &t.text,
         })
         .collect();
-    // Copying the charts' files into `.Files` takes a while: this thread does it while
-    // other threads start parsing.
-    let add_files = || {
-        for (top, files) in files {
-            if let Value::Map(top) = top {
-                let files = Files::new(files, shared.to_yaml);
-                top.borrow_mut()
-                    .insert("Files".to_string(), Value::Object(Rc::new(files)));
+    // Converting the values and copying the charts' files take a while: this thread
+    // does them while other threads start parsing.
+    let fill_tops = || {
+        let root_values = Value::Map(Rc::new(RefCell::new(
+            values
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                .collect(),
+        )));
+        for chart in unfilled {
+            let values = chart
+                .names
+                .iter()
+                .fold(root_values.clone(), |parent, name| {
+                    subchart_values(&parent, name)
+                });
+            let files = Files::new(chart.files, shared.to_yaml);
+            if let Value::Map(top) = &chart.top {
+                let mut top = top.borrow_mut();
+                top.insert("Values".to_string(), values);
+                top.insert("Files".to_string(), Value::Object(Rc::new(files)));
             }
         }
     };
-    let parsed = parse_all(&sources, &table, add_files).map_err(|e| {
+    let parsed = parse_all(&sources, &table, fill_tops).map_err(|e| {
         let text = e.to_string();
         let tokens: Vec<&str> = text.split(": ").collect();
         Error::Parse {
@@ -441,19 +439,40 @@ struct Shared {
     to_yaml: Option<super::value::Func>,
 }
 
+/// A chart's top-level map still without `Values` and `Files`.
+struct Unfilled<'c> {
+    top: Value,
+    /// The chart's dependency names from the root chart (none for the root).
+    names: Vec<&'c str>,
+    files: &'c [ChartFile],
+}
+
+/// The values a subchart `name` of a chart with values `parent` sees: `parent[name]`
+/// (the same map, so changes show on both sides) if that is a map, else an empty map.
+fn subchart_values(parent: &Value, name: &str) -> Value {
+    match parent {
+        Value::Map(map) => match map.borrow().get(name) {
+            Some(v @ Value::Map(_)) => v.clone(),
+            _ => Value::empty_map(),
+        },
+        _ => Value::empty_map(),
+    }
+}
+
 /// Helm's `recAllTpls`: builds each chart's top-level data and lists its templates.
-/// Returns the chart's top-level map (for the parent's `.Subcharts`). The map's `Files`
-/// is left to the caller: `files` gets the map and the files to put there.
+/// Returns the chart's top-level map (for the parent's `.Subcharts`). `names` are the
+/// dependency names from the root to this chart (empty for the root). The map's
+/// `Values` and `Files` are left to the caller: `unfilled` gets what it needs for them.
 fn collect<'c>(
     chart: &'c Chart,
     parent_path: &str,
-    is_root: bool,
-    values: Value,
+    names: &[&'c str],
     shared: &Shared,
     out: &mut Vec<Renderable<'c>>,
-    files: &mut Vec<(Value, &'c [ChartFile])>,
+    unfilled: &mut Vec<Unfilled<'c>>,
 ) -> Value {
     let name = chart.metadata.name.as_str();
+    let is_root = names.is_empty();
     let full_path = if is_root {
         name.to_string()
     } else {
@@ -464,19 +483,17 @@ fn collect<'c>(
         ("Chart", chart_object(&chart.metadata, is_root)),
         ("Release", shared.release.clone()),
         ("Capabilities", shared.capabilities.clone()),
-        ("Values", values.clone()),
         ("Subcharts", subcharts.clone()),
     ]);
-    files.push((top.clone(), chart.files.as_slice()));
+    unfilled.push(Unfilled {
+        top: top.clone(),
+        names: names.to_vec(),
+        files: &chart.files,
+    });
     for child in &chart.dependencies {
-        let child_values = match &values {
-            Value::Map(map) => match map.borrow().get(&child.metadata.name) {
-                Some(v @ Value::Map(_)) => v.clone(),
-                _ => Value::empty_map(),
-            },
-            _ => Value::empty_map(),
-        };
-        let child_top = collect(child, &full_path, false, child_values, shared, out, files);
+        let mut child_names = names.to_vec();
+        child_names.push(&child.metadata.name);
+        let child_top = collect(child, &full_path, &child_names, shared, out, unfilled);
         if let Value::Map(m) = &subcharts {
             m.borrow_mut()
                 .insert(child.metadata.name.clone(), child_top);
@@ -685,6 +702,37 @@ mod tests {
         let out = render(&c, &values(serde_json::json!({"sub": {"v": "x"}})), &opts())
             .unwrap_or_default();
         assert_eq!(out["app/templates/a.yaml"], "x");
+    }
+
+    #[test]
+    fn subcharts_at_any_depth_share_their_values_with_their_parents() {
+        let leaf = chart("leaf", &[("templates/a.yaml", "{{ .Values.v }}")], vec![]);
+        let sub = chart(
+            "sub",
+            &[(
+                "templates/a.yaml",
+                "{{ $_ := set .Values \"fromSub\" \"s\" }}{{ .Values.leaf.v }}",
+            )],
+            vec![leaf],
+        );
+        let other = chart("other", &[("templates/a.yaml", "{{ .Values }}")], vec![]);
+        let c = chart(
+            "app",
+            &[("templates/a.yaml", "{{ .Values.sub.fromSub }}")],
+            vec![sub, other],
+        );
+        let json = serde_json::json!({"sub": {"leaf": {"v": "deep"}}, "other": 3});
+        let out = render(&c, &values(json), &opts()).unwrap_or_default();
+        let got: Vec<&str> = [
+            "app/charts/sub/charts/leaf/templates/a.yaml",
+            "app/charts/sub/templates/a.yaml",
+            "app/charts/other/templates/a.yaml",
+            "app/templates/a.yaml",
+        ]
+        .iter()
+        .map(|path| out.get(*path).map_or("missing", String::as_str))
+        .collect();
+        assert_eq!(got, vec!["deep", "deep", "map[]", "s"]);
     }
 
     #[test]
