@@ -1004,14 +1004,19 @@ impl State<'_, '_> {
     fn include(&mut self, name: &str, data: Value) -> Result<Value, Cause> {
         {
             let mut counts = self.env.include_counts.borrow_mut();
-            let count = counts.entry(name.to_string()).or_insert(0);
-            if *count > INCLUDE_LIMIT {
-                return Err(FuncError(format!(
-                    "rendering template has a nested reference name: {name}: unable to execute template"
-                ))
-                .into());
+            // Look up before inserting: the name is copied only on its first include.
+            match counts.get_mut(name) {
+                Some(count) if *count > INCLUDE_LIMIT => {
+                    return Err(FuncError(format!(
+                        "rendering template has a nested reference name: {name}: unable to execute template"
+                    ))
+                    .into());
+                }
+                Some(count) => *count += 1,
+                None => {
+                    counts.insert(name.to_string(), 1);
+                }
             }
-            *count += 1;
         }
         let mut out = String::new();
         let result = match self.env.find(name) {

@@ -309,7 +309,8 @@ fn render_here(
                 ]),
             );
         }
-        let mut out = String::new();
+        // Output mostly runs to about the template's size: grow it less often.
+        let mut out = String::with_capacity(t.text.len());
         env.execute(&t.path, t.top.clone(), &mut out)
             .map_err(|e| exec_error(&e))?;
         let out = if out.contains("<no value>") {
