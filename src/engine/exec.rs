@@ -20,7 +20,8 @@ use super::funcs;
 use super::gofmt::{format_value, sprintf};
 use super::lex::go_quote;
 use super::parse::{
-    Arg, Branch, Builtin, Command, EngineFunc, FuncRef, FuncTable, Node, Pipe, Tree, TreeSet, parse,
+    Arg, Branch, Builtin, Command, EngineFunc, Fields, FuncRef, FuncTable, Node, Pipe, Tree,
+    TreeSet, parse,
 };
 use super::value::{FuncError, Value};
 
@@ -350,7 +351,9 @@ impl State<'_, '_> {
             Node::If(branch) => return self.walk_if_or_with(dot, branch, false, out),
             Node::With(branch) => return self.walk_if_or_with(dot, branch, true, out),
             Node::Range(branch) => return self.walk_range(dot, branch, out),
-            Node::Template { pos, name, pipe } => self.walk_template(dot, *pos, name, pipe, out)?,
+            Node::Template { pos, name, pipe } => {
+                self.walk_template(dot, *pos, name, pipe.as_deref(), out)?
+            }
             Node::Break(_) => return Ok(Flow::Break),
             Node::Continue(_) => return Ok(Flow::Continue),
         }
@@ -492,10 +495,10 @@ impl State<'_, '_> {
         dot: &Dot,
         pos: usize,
         name: &str,
-        pipe: &Option<Pipe>,
+        pipe: Option<&Pipe>,
         out: &mut String,
     ) -> Res<()> {
-        let context = TemplateContext(name, pipe.as_ref());
+        let context = TemplateContext(name, pipe);
         let Some(tree) = self.env.find(name) else {
             return Err(self.error(
                 pos,
@@ -681,7 +684,7 @@ impl State<'_, '_> {
             Arg::Identifier { pos, name, func } => {
                 let cmd = Command {
                     pos: *pos,
-                    args: Vec::new(),
+                    args: Box::default(),
                 };
                 self.eval_function(dot, *pos, name, *func, &cmd, &[], None)
             }
@@ -710,27 +713,21 @@ impl State<'_, '_> {
         mut iface: bool,
         pos: usize,
         node: &Arg,
-        idents: &[String],
+        idents: &Fields,
         args: &[Arg],
         final_value: Option<Value>,
     ) -> Res<Value> {
-        let n = idents.len();
-        for ident in &idents[..n - 1] {
+        // The parser builds no empty chain.
+        let Some((init, last)) = idents.split_last() else {
+            return Ok(receiver);
+        };
+        for ident in init {
             let (v, i) = self.eval_field(dot, ident, pos, node, &[], None, receiver, iface)?;
             receiver = v;
             iface = i;
         }
-        self.eval_field(
-            dot,
-            &idents[n - 1],
-            pos,
-            node,
-            args,
-            final_value,
-            receiver,
-            iface,
-        )
-        .map(|(v, _)| v)
+        self.eval_field(dot, last, pos, node, args, final_value, receiver, iface)
+            .map(|(v, _)| v)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1007,14 +1004,19 @@ impl State<'_, '_> {
     fn include(&mut self, name: &str, data: Value) -> Result<Value, Cause> {
         {
             let mut counts = self.env.include_counts.borrow_mut();
-            let count = counts.entry(name.to_string()).or_insert(0);
-            if *count > INCLUDE_LIMIT {
-                return Err(FuncError(format!(
-                    "rendering template has a nested reference name: {name}: unable to execute template"
-                ))
-                .into());
+            // Look up before inserting: the name is copied only on its first include.
+            match counts.get_mut(name) {
+                Some(count) if *count > INCLUDE_LIMIT => {
+                    return Err(FuncError(format!(
+                        "rendering template has a nested reference name: {name}: unable to execute template"
+                    ))
+                    .into());
+                }
+                Some(count) => *count += 1,
+                None => {
+                    counts.insert(name.to_string(), 1);
+                }
             }
-            *count += 1;
         }
         let mut out = String::new();
         let result = match self.env.find(name) {

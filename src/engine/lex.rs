@@ -103,8 +103,9 @@ pub struct Item<'a> {
     pub kind: ItemKind,
     /// Byte offset of the token in the template text.
     pub pos: usize,
-    /// 1-based line of the token's start.
-    pub line: usize,
+    /// 1-based line of the token's start (0 from [`lex_without_lines`]). A `u32` keeps
+    /// an item at 32 bytes; a line past `u32::MAX` reads as `u32::MAX`.
+    pub line: u32,
     /// The token's text (empty for `Error`: the message is [`Lexed::error`]).
     pub val: &'a str,
 }
@@ -216,6 +217,30 @@ pub struct Lexed<'a> {
 /// Scans `input` (named `name`, for error texts) into tokens; the last item is `Eof`
 /// or `Error`.
 pub fn lex<'a>(name: &'a str, input: &'a str) -> Lexed<'a> {
+    let mut lexed = lex_without_lines(name, input);
+    // Assign lines in one pass: items are in input order.
+    let bytes = input.as_bytes();
+    let (mut line, mut at) = (1, 0);
+    for item in &mut lexed.items {
+        let to = item.pos.min(bytes.len());
+        if to > at {
+            line += bytes[at..to].iter().filter(|b| **b == b'\n').count();
+            at = to;
+        }
+        item.line = u32::try_from(line).unwrap_or(u32::MAX);
+    }
+    lexed
+}
+
+/// The line of byte offset `pos` of `input`, as [`lex`] gives it to an item there.
+pub fn line_at(input: &str, pos: usize) -> usize {
+    let before = input.as_bytes().get(..pos).unwrap_or(input.as_bytes());
+    1 + before.iter().filter(|b| **b == b'\n').count()
+}
+
+/// [`lex`] with every item's `line` left 0: the parser needs a line only for an error
+/// (see [`line_at`]), and counting them for every token is a good part of lexing.
+pub fn lex_without_lines<'a>(name: &'a str, input: &'a str) -> Lexed<'a> {
     let mut lexer = Lexer {
         name,
         input,
@@ -223,25 +248,15 @@ pub fn lex<'a>(name: &'a str, input: &'a str) -> Lexed<'a> {
         pos: 0,
         start: 0,
         paren_depth: 0,
-        items: Vec::new(),
+        // Helm's templates run to about one token per 4 to 8 bytes: room for that up
+        // front spares the copies of growing (pages not written to are never touched).
+        items: Vec::with_capacity(input.len() / 4 + 8),
         message: String::new(),
         done: false,
     };
     lexer.run();
-    let mut items = std::mem::take(&mut lexer.items);
-    // Assign lines in one pass: items are in input order.
-    let bytes = input.as_bytes();
-    let (mut line, mut at) = (1, 0);
-    for item in &mut items {
-        let to = item.pos.min(bytes.len());
-        if to > at {
-            line += bytes[at..to].iter().filter(|b| **b == b'\n').count();
-            at = to;
-        }
-        item.line = line;
-    }
     Lexed {
-        items,
+        items: std::mem::take(&mut lexer.items),
         error: lexer.message,
     }
 }
@@ -763,6 +778,21 @@ mod tests {
         let text: Vec<_> = items.iter().filter(|i| i.kind == ItemKind::Text).collect();
         assert_eq!(text[1].val, "b");
         assert_eq!(text[1].line, 3);
+    }
+
+    #[test]
+    fn line_at_gives_the_line_lex_gives_each_item() {
+        for text in [
+            "a\n{{ .x }}\n\n{{- if .y -}}\n b {{ end }}\n",
+            "a\n{{ .x \n",
+            "\n\n",
+        ] {
+            let lexed = lex("t", text);
+            let lines: Vec<usize> = lexed.items.iter().map(|i| i.line as usize).collect();
+            let at: Vec<usize> = lexed.items.iter().map(|i| line_at(text, i.pos)).collect();
+            assert_eq!(at, lines);
+            assert!(lexed.items.iter().any(|i| i.line > 1));
+        }
     }
 
     #[test]

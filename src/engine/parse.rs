@@ -5,11 +5,17 @@
 //! names are resolved at parse time against the function table (as Go checks them), so the
 //! executor never looks names up by string. Node `Display` follows Go's `Node.String()`,
 //! used in execution errors (`executing "x" at <.Values.a.b>`).
+//!
+//! [`parse_all`] parses a chart's files on several threads (trees are built from `Rc`s,
+//! so a thread hands over only whole, freshly parsed sets; see `SendTrees`). The AST
+//! avoids small allocations: exactly sized slices, field chains as one string, literals
+//! that keep their source text only when `Display` could not rebuild it.
 use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::lex::{Item, ItemKind, go_quote, lex};
+use super::lex::{Item, ItemKind, go_quote, lex_without_lines, line_at};
 use super::value::{Func, Value};
 
 /// A parse failure, with Go's text: `template: NAME:LINE: MESSAGE`.
@@ -184,8 +190,8 @@ impl Tree {
     }
 }
 
-/// A sequence of nodes.
-pub type List = Vec<Node>;
+/// A sequence of nodes (sized exactly: a parsed tree never grows).
+pub type List = Box<[Node]>;
 
 /// A node of a template body.
 pub enum Node {
@@ -193,12 +199,13 @@ pub enum Node {
     Text(std::ops::Range<usize>),
     /// `{{pipeline}}`.
     Action(Pipe),
-    /// `{{if}}`.
-    If(Branch),
+    /// `{{if}}` (boxed, as are the other branches: `Node`s are mostly text and actions,
+    /// and a branch inline would double the size of every node).
+    If(Box<Branch>),
     /// `{{with}}`.
-    With(Branch),
+    With(Box<Branch>),
     /// `{{range}}`.
-    Range(Branch),
+    Range(Box<Branch>),
     /// `{{template "name" pipeline}}`.
     Template {
         /// Offset of the name.
@@ -206,7 +213,7 @@ pub enum Node {
         /// Template name.
         name: String,
         /// Argument (dot for the callee).
-        pipe: Option<Pipe>,
+        pipe: Option<Box<Pipe>>,
     },
     /// `{{break}}`.
     Break(usize),
@@ -235,7 +242,7 @@ pub struct Pipe {
     /// Declared or assigned variables (`$x`).
     pub decl: Vec<String>,
     /// Commands separated by `|`.
-    pub cmds: Vec<Command>,
+    pub cmds: Box<[Command]>,
 }
 
 /// A command: an operand followed by arguments.
@@ -243,7 +250,54 @@ pub struct Command {
     /// Offset.
     pub pos: usize,
     /// The operands; the first is the function or value.
-    pub args: Vec<Arg>,
+    pub args: Box<[Arg]>,
+}
+
+/// The field names of a chain (`.A.B` has `A` and `B`), kept as one string (`A.B`): one
+/// allocation where a `Vec<String>` takes one per name, and field names have no dots.
+#[derive(Default)]
+pub struct Fields(Box<str>);
+
+impl Fields {
+    /// Fields from their names joined with dots (`A.B`; empty for none).
+    fn new(joined: &str) -> Self {
+        Fields(Box::from(joined))
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The names in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (!self.0.is_empty())
+            .then(|| self.0.split('.'))
+            .into_iter()
+            .flatten()
+    }
+
+    /// The names but the last (in order), and the last; `None` when there are none.
+    pub fn split_last(&self) -> Option<(impl Iterator<Item = &str>, &str)> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let (init, last) = match self.0.rsplit_once('.') {
+            Some((init, last)) => (Some(init), last),
+            None => (None, &*self.0),
+        };
+        Some((init.into_iter().flat_map(|i| i.split('.')), last))
+    }
+}
+
+impl fmt::Display for Fields {
+    /// Go's form: `.A.B`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for name in self.iter() {
+            write!(f, ".{name}")?;
+        }
+        Ok(())
+    }
 }
 
 /// An operand.
@@ -253,7 +307,7 @@ pub enum Arg {
         /// Offset.
         pos: usize,
         /// Field names.
-        idents: Vec<String>,
+        idents: Fields,
     },
     /// `$x.A.B`.
     Variable {
@@ -262,7 +316,7 @@ pub enum Arg {
         /// Variable name (with `$`).
         name: String,
         /// Fields after it.
-        fields: Vec<String>,
+        fields: Fields,
     },
     /// `(pipe).A.B`.
     Chain {
@@ -271,7 +325,7 @@ pub enum Arg {
         /// The term.
         node: Box<Arg>,
         /// Fields after it.
-        fields: Vec<String>,
+        fields: Fields,
     },
     /// A function name.
     Identifier {
@@ -290,10 +344,12 @@ pub enum Arg {
     Nil(usize),
     /// `true` / `false`.
     Bool(usize, bool),
-    /// A number constant, already typed as Go would (int or float64).
-    Number(usize, String, Value),
-    /// A string constant: quoted source text and value.
-    String(usize, String, Rc<str>),
+    /// A number constant, already typed as Go would (int or float64), and its source
+    /// text unless that is the plain decimal form of an int (then `Display` prints it).
+    Number(usize, Option<Box<str>>, Value),
+    /// A string constant: its quoted source text unless that is the value in double
+    /// quotes (then `Display` adds them), and its value.
+    String(usize, Option<Box<str>>, Rc<str>),
 }
 
 impl Arg {
@@ -314,36 +370,27 @@ impl Arg {
 impl fmt::Display for Arg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Arg::Field { idents, .. } => {
-                for i in idents {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
-            }
-            Arg::Variable { name, fields, .. } => {
-                f.write_str(name)?;
-                for i in fields {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
-            }
+            Arg::Field { idents, .. } => write!(f, "{idents}"),
+            Arg::Variable { name, fields, .. } => write!(f, "{name}{fields}"),
             Arg::Chain { node, fields, .. } => {
                 match node.as_ref() {
                     Arg::Pipe(p) => write!(f, "({p})")?,
                     other => write!(f, "{other}")?,
                 }
-                for i in fields {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
+                write!(f, "{fields}")
             }
             Arg::Identifier { name, .. } => f.write_str(name),
             Arg::Pipe(p) => write!(f, "{p}"),
             Arg::Dot(_) => f.write_str("."),
             Arg::Nil(_) => f.write_str("nil"),
             Arg::Bool(_, b) => write!(f, "{b}"),
-            Arg::Number(_, text, _) => f.write_str(text),
-            Arg::String(_, quoted, _) => f.write_str(quoted),
+            Arg::Number(_, Some(text), _) | Arg::String(_, Some(text), _) => f.write_str(text),
+            // Built only for ints (see `Parser::term`).
+            Arg::Number(_, None, value) => match value {
+                Value::Int(i) => write!(f, "{i}"),
+                _ => Ok(()),
+            },
+            Arg::String(_, None, value) => write!(f, "\"{value}\""),
         }
     }
 }
@@ -385,20 +432,26 @@ pub type TreeSet = HashMap<String, Rc<Tree>>;
 /// Parses `text` named `name`; returns the main tree and every defined template.
 /// A defined template that is only whitespace does not replace an existing one, as in Go.
 pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, ParseError> {
-    let lexed = lex(name, text);
+    let lexed = lex_without_lines(name, text);
+    let src = text;
     let text: Rc<str> = Rc::from(text);
     let parse_name: Rc<str> = Rc::from(name);
     let mut parser = Parser {
         items: lexed.items,
+        src,
         lex_error: lexed.error,
         i: 0,
         hi: 0,
         funcs,
-        vars: vec!["$".to_string()],
+        vars: vec!["$"],
+        vars_base: 0,
         range_depth: 0,
         parse_name: parse_name.clone(),
         text: text.clone(),
         trees: HashMap::new(),
+        nodes: Vec::new(),
+        cmds: Vec::new(),
+        args: Vec::new(),
     };
     let root = parser.parse_top()?;
     let tree = Tree {
@@ -411,6 +464,147 @@ pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, Parse
     Ok(parser.trees)
 }
 
+/// One template text to parse: its name (the file's template path) and its text.
+pub struct Source<'a> {
+    /// The template's name, as [`parse`] takes it.
+    pub name: &'a str,
+    /// The template text.
+    pub text: &'a str,
+}
+
+/// Deeply nested actions recurse in the parser; give parse threads the render thread's
+/// headroom rather than a 2 MiB stack.
+const PARSE_STACK: usize = 512 << 20;
+
+/// Below this many bytes of template text in all, a second thread costs more than it saves.
+const PARALLEL_MIN_BYTES: usize = 64 << 10;
+
+/// At most this many threads parse at once (the calling thread included).
+const MAX_PARSE_THREADS: usize = 4;
+
+/// Parses every source, on several threads when there is enough text, and returns their
+/// tree sets in the order of `sources`, or the error of the first source (in that order)
+/// that fails to parse, as parsing them one after the other would. The calling thread
+/// first runs `meanwhile` (other work of the caller), then joins the parsing.
+pub fn parse_all(
+    sources: &[Source],
+    funcs: &FuncTable,
+    meanwhile: impl FnOnce(),
+) -> Result<Vec<TreeSet>, ParseError> {
+    let total: usize = sources.iter().map(|s| s.text.len()).sum();
+    // (`available_parallelism` reads cgroup files: only asked when it can matter.)
+    let threads = if total < PARALLEL_MIN_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(MAX_PARSE_THREADS)
+            .min(sources.len())
+    };
+    if threads < 2 {
+        meanwhile();
+        return sources
+            .iter()
+            .map(|s| parse(s.name, s.text, funcs))
+            .collect();
+    }
+    // Files differ in cost per byte, so threads take them one at a time as they finish
+    // the last (not in fixed shares), and stop at a failure: no later file matters then.
+    let work = Work {
+        sources,
+        funcs,
+        next: AtomicUsize::new(0),
+        failed_at: AtomicUsize::new(usize::MAX),
+    };
+    let mut slots: Vec<Option<Result<SendTrees, ParseError>>> = Vec::new();
+    slots.resize_with(sources.len(), || None);
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads)
+            .map(|_| {
+                std::thread::Builder::new()
+                    .name("rhelm-parse".into())
+                    .stack_size(PARSE_STACK)
+                    .spawn_scoped(scope, || work.run())
+            })
+            .collect();
+        let mut place = |parsed: Vec<(usize, Result<SendTrees, ParseError>)>| {
+            for (i, result) in parsed {
+                slots[i] = Some(result);
+            }
+        };
+        meanwhile();
+        place(work.run());
+        // A helper that could not start left its files to the others.
+        for handle in helpers.into_iter().flatten() {
+            match handle.join() {
+                Ok(parsed) => place(parsed),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    let mut out = Vec::with_capacity(sources.len());
+    for (slot, source) in slots.into_iter().zip(sources) {
+        // Every file up to the first failure was parsed (threads stop only past it).
+        let trees = match slot {
+            Some(result) => result?.into_inner(),
+            None => parse(source.name, source.text, funcs)?,
+        };
+        out.push(trees);
+    }
+    Ok(out)
+}
+
+/// The files of [`parse_all`], shared by its threads.
+struct Work<'s, 'f> {
+    sources: &'s [Source<'s>],
+    funcs: &'f FuncTable,
+    /// The index of the next file to take.
+    next: AtomicUsize,
+    /// The lowest index of a file that failed to parse.
+    failed_at: AtomicUsize,
+}
+
+impl Work<'_, '_> {
+    /// Parses files until none is left before the first failure; returns them by index.
+    fn run(&self) -> Vec<(usize, Result<SendTrees, ParseError>)> {
+        let mut out = Vec::new();
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(s) = self.sources.get(i) else {
+                return out;
+            };
+            if i > self.failed_at.load(Ordering::Relaxed) {
+                return out;
+            }
+            let parsed = parse(s.name, s.text, self.funcs).map(SendTrees);
+            if parsed.is_err() {
+                self.failed_at.fetch_min(i, Ordering::Relaxed);
+            }
+            out.push((i, parsed));
+        }
+    }
+}
+
+/// A tree set fresh from [`parse`], on its way from a parse thread to the caller.
+struct SendTrees(TreeSet);
+
+// SAFETY: `Rc` is `!Send` only because two threads holding clones of one `Rc` would
+// update its count without synchronisation. A `SendTrees` is only built (in
+// `Work::run`) from the set that `parse` has just returned, and every `Rc` in that set
+// was created by that `parse` call (`text` and `parse_name` in `parse`, the `Rc<Tree>`s
+// in `Parser::add`, `Arg::String` values in `Parser::term`; `Arg::Number` holds only
+// `Value::Int`/`Value::Float`, see `parse_number`), with all its clones inside the set:
+// the parser's own clones of `text` and `parse_name` are dropped when `parse` returns.
+// `parse` takes no `Rc` in (its inputs are `&str` and the `Sync` `FuncTable`). So moving
+// the set moves every handle to those counts at once, and the sending thread keeps none.
+unsafe impl Send for SendTrees {}
+
+impl SendTrees {
+    fn into_inner(self) -> TreeSet {
+        self.0
+    }
+}
+
 /// Go's `IsEmptyTree`: only whitespace text.
 pub fn is_empty_tree(tree: &Tree) -> bool {
     tree.root.iter().all(|n| match n {
@@ -421,16 +615,27 @@ pub fn is_empty_tree(tree: &Tree) -> bool {
 
 struct Parser<'f, 't> {
     items: Vec<Item<'t>>,
+    /// The text the items are slices of.
+    src: &'t str,
     /// The message of the lexer's `Error` token, if it produced one.
     lex_error: String,
     i: usize,
     hi: usize,
     funcs: &'f FuncTable,
-    vars: Vec<String>,
+    /// Variables in scope, innermost last; those of the template being parsed start at
+    /// `vars_base` (a `define` inside a file sees none of the file's variables).
+    vars: Vec<&'t str>,
+    vars_base: usize,
     range_depth: usize,
     parse_name: Rc<str>,
     text: Rc<str>,
     trees: TreeSet,
+    /// Nodes, commands and operands of the lists, pipelines and commands being parsed,
+    /// innermost last: each is moved into an exactly sized slice when it is complete, so
+    /// the tree holds no spare capacity and growing happens in these few buffers.
+    nodes: Vec<Node>,
+    cmds: Vec<Command>,
+    args: Vec<Arg>,
 }
 
 enum Parsed {
@@ -486,7 +691,7 @@ impl<'t> Parser<'_, 't> {
     fn error(&self, message: impl Into<String>) -> ParseError {
         ParseError {
             name: self.parse_name.to_string(),
-            line: self.item(self.hi).line,
+            line: line_at(self.src, self.item(self.hi).pos),
             message: message.into(),
         }
     }
@@ -526,11 +731,11 @@ impl<'t> Parser<'_, 't> {
     }
 
     fn parse_top(&mut self) -> Result<List, ParseError> {
-        let mut root = Vec::new();
+        let start = self.nodes.len();
         loop {
             let item = self.peek();
             if item.kind == ItemKind::Eof {
-                return Ok(root);
+                return Ok(self.nodes.drain(start..).collect());
             }
             if item.kind == ItemKind::LeftDelim {
                 let save = self.i;
@@ -542,7 +747,7 @@ impl<'t> Parser<'_, 't> {
                 self.i = save;
             }
             match self.text_or_action()? {
-                Parsed::Node(n) => root.push(n),
+                Parsed::Node(n) => self.nodes.push(n),
                 Parsed::End => return Err(self.error("unexpected {{end}}")),
                 Parsed::Else => return Err(self.error("unexpected {{else}}")),
             }
@@ -560,10 +765,13 @@ impl<'t> Parser<'_, 't> {
         if close.kind != ItemKind::RightDelim {
             return Err(self.unexpected(&close, CONTEXT));
         }
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        // A definition sees only its own `$`.
+        let saved_base = std::mem::replace(&mut self.vars_base, self.vars.len());
+        self.vars.push("$");
         let saved_depth = std::mem::replace(&mut self.range_depth, 0);
         let (list, end) = self.item_list()?;
-        self.vars = saved_vars;
+        self.vars.truncate(self.vars_base);
+        self.vars_base = saved_base;
         self.range_depth = saved_depth;
         if let Parsed::Else = end {
             return Err(self.error(format!("unexpected {{{{else}}}} in {CONTEXT}")));
@@ -574,14 +782,14 @@ impl<'t> Parser<'_, 't> {
 
     /// Nodes up to `{{end}}` or `{{else}}`, which is returned.
     fn item_list(&mut self) -> Result<(List, Parsed), ParseError> {
-        let mut list = Vec::new();
+        let start = self.nodes.len();
         loop {
             if self.peek_non_space().kind == ItemKind::Eof {
                 return Err(self.error("unexpected EOF"));
             }
             match self.text_or_action()? {
-                Parsed::Node(n) => list.push(n),
-                other => return Ok((list, other)),
+                Parsed::Node(n) => self.nodes.push(n),
+                other => return Ok((self.nodes.drain(start..).collect(), other)),
             }
         }
     }
@@ -688,7 +896,7 @@ impl<'t> Parser<'_, 't> {
                 if self.peek().kind == chained {
                     // `{{else if …}}` is `{{else}}{{if …}}…{{end}}` sharing one `{{end}}`.
                     self.next();
-                    Some(vec![self.control(kind)?])
+                    Some(Box::new([self.control(kind)?]) as List)
                 } else {
                     let (else_list, next) = self.item_list()?;
                     if !matches!(next, Parsed::End) {
@@ -699,12 +907,12 @@ impl<'t> Parser<'_, 't> {
             }
             _ => None,
         };
-        let branch = Branch {
+        let branch = Box::new(Branch {
             pos: pipe.pos,
             pipe,
             list,
             else_list,
-        };
+        });
         Ok(match kind {
             ControlKind::If => Node::If(branch),
             ControlKind::Range => Node::Range(branch),
@@ -719,7 +927,7 @@ impl<'t> Parser<'_, 't> {
         let next = self.next_non_space();
         let pipe = if next.kind != ItemKind::RightDelim {
             self.backup();
-            Some(self.pipeline(CONTEXT, ItemKind::RightDelim)?)
+            Some(Box::new(self.pipeline(CONTEXT, ItemKind::RightDelim)?))
         } else {
             None
         };
@@ -735,10 +943,13 @@ impl<'t> Parser<'_, 't> {
         let item = self.next_non_space();
         let name = self.template_name(&item, CONTEXT)?;
         let pipe = self.pipeline(CONTEXT, ItemKind::RightDelim)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        // A definition sees only its own `$`.
+        let saved_base = std::mem::replace(&mut self.vars_base, self.vars.len());
+        self.vars.push("$");
         let saved_depth = std::mem::replace(&mut self.range_depth, 0);
         let (list, end) = self.item_list()?;
-        self.vars = saved_vars;
+        self.vars.truncate(self.vars_base);
+        self.vars_base = saved_base;
         self.range_depth = saved_depth;
         if let Parsed::Else = end {
             return Err(self.error(format!("unexpected {{{{else}}}} in {CONTEXT}")));
@@ -748,7 +959,7 @@ impl<'t> Parser<'_, 't> {
         Ok(Node::Template {
             pos: item.pos,
             name,
-            pipe: Some(pipe),
+            pipe: Some(Box::new(pipe)),
         })
     }
 
@@ -765,8 +976,9 @@ impl<'t> Parser<'_, 't> {
             pos: start.pos,
             is_assign: false,
             decl: Vec::new(),
-            cmds: Vec::new(),
+            cmds: Box::default(),
         };
+        let cmds_start = self.cmds.len();
         // Declarations: `$x :=`, `$x =`, `$i, $v :=` (range only).
         loop {
             let v = self.peek_non_space();
@@ -781,13 +993,13 @@ impl<'t> Parser<'_, 't> {
                     pipe.is_assign = next.kind == ItemKind::Assign;
                     self.next_non_space();
                     pipe.decl.push(v.val.to_string());
-                    self.vars.push(v.val.to_string());
+                    self.vars.push(v.val);
                     break;
                 }
                 ItemKind::Char if next.val == "," => {
                     self.next_non_space();
                     pipe.decl.push(v.val.to_string());
-                    self.vars.push(v.val.to_string());
+                    self.vars.push(v.val);
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             ItemKind::Variable | ItemKind::RightDelim | ItemKind::RightParen => {
@@ -807,6 +1019,7 @@ impl<'t> Parser<'_, 't> {
         loop {
             let item = self.next_non_space();
             if item.kind == end {
+                pipe.cmds = self.cmds.drain(cmds_start..).collect();
                 self.check_pipeline(&pipe, context)?;
                 return Ok(pipe);
             }
@@ -825,7 +1038,7 @@ impl<'t> Parser<'_, 't> {
                 | ItemKind::LeftParen => {
                     self.backup();
                     let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
+                    self.cmds.push(cmd);
                 }
                 _ => return Err(self.unexpected(&item, context)),
             }
@@ -852,14 +1065,11 @@ impl<'t> Parser<'_, 't> {
 
     fn command(&mut self) -> Result<Command, ParseError> {
         let pos = self.peek_non_space().pos;
-        let mut cmd = Command {
-            pos,
-            args: Vec::new(),
-        };
+        let args_start = self.args.len();
         loop {
             self.peek_non_space();
             if let Some(operand) = self.operand()? {
-                cmd.args.push(operand);
+                self.args.push(operand);
             }
             let item = self.next();
             match item.kind {
@@ -870,10 +1080,13 @@ impl<'t> Parser<'_, 't> {
             }
             break;
         }
-        if cmd.args.is_empty() {
+        if self.args.len() == args_start {
             return Err(self.error("empty command"));
         }
-        Ok(cmd)
+        Ok(Command {
+            pos,
+            args: self.args.drain(args_start..).collect(),
+        })
     }
 
     fn operand(&mut self) -> Result<Option<Arg>, ParseError> {
@@ -883,33 +1096,9 @@ impl<'t> Parser<'_, 't> {
         if self.peek().kind != ItemKind::Field {
             return Ok(Some(node));
         }
-        // Go positions the combined node at the first trailing field.
-        let chain_pos = self.peek().pos;
-        let mut fields = Vec::new();
-        while self.peek().kind == ItemKind::Field {
-            let f = self.next();
-            fields.push(f.val[1..].to_string());
-        }
+        // (`term` took the fields after a field or variable itself.)
+        let (chain_pos, fields) = self.trailing_fields(None);
         Ok(Some(match node {
-            Arg::Field { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Field {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
-            Arg::Variable {
-                name,
-                fields: mut own,
-                ..
-            } => {
-                own.extend(fields);
-                Arg::Variable {
-                    pos: chain_pos,
-                    name,
-                    fields: own,
-                }
-            }
             Arg::Bool(..) | Arg::String(..) | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
                 return Err(self.error(format!(
                     "unexpected . after term {}",
@@ -922,6 +1111,52 @@ impl<'t> Parser<'_, 't> {
                 fields,
             },
         }))
+    }
+
+    /// Takes the `Field` items that follow (`.B.C`), which Go joins to the operand before
+    /// them. `own` is that operand's item when it is a field or a variable with fields of
+    /// its own, and those fields' text (`A` of `.A`). Returns Go's position of the joined
+    /// node (the first following field's, else the operand's) and all the fields.
+    fn trailing_fields(&mut self, own: Option<(Item<'t>, &'t str)>) -> (usize, Fields) {
+        let first = self.peek();
+        if first.kind != ItemKind::Field {
+            return match own {
+                Some((item, names)) => (item.pos, Fields::new(names)),
+                None => (first.pos, Fields::default()),
+            };
+        }
+        let from = self.i;
+        while self.peek().kind == ItemKind::Field {
+            self.next();
+        }
+        let taken = &self.items[from..self.i];
+        // The items of `.A.B.C` are adjacent in the text, so their names are one slice of
+        // it; `own`'s names are a suffix of its item's text.
+        let (start, mut end) = match own {
+            Some((item, names)) => (
+                item.pos + item.val.len() - names.len(),
+                item.pos + item.val.len(),
+            ),
+            None => (first.pos + 1, first.pos),
+        };
+        let mut adjacent = true;
+        for f in taken {
+            adjacent &= f.pos == end;
+            end = f.pos + f.val.len();
+        }
+        let fields = match self.src.get(start..end) {
+            Some(joined) if adjacent => Fields::new(joined),
+            // Not seen from the lexer; kept correct all the same.
+            _ => {
+                let own = own.map(|(_, names)| names);
+                let names: Vec<&str> = own
+                    .into_iter()
+                    .chain(taken.iter().map(|f| &f.val[1..]))
+                    .collect();
+                Fields::new(&names.join("."))
+            }
+        };
+        (first.pos, fields)
     }
 
     fn term(&mut self) -> Result<Option<Arg>, ParseError> {
@@ -940,33 +1175,55 @@ impl<'t> Parser<'_, 't> {
             ItemKind::Dot => Arg::Dot(item.pos),
             ItemKind::Nil => Arg::Nil(item.pos),
             ItemKind::Variable => {
-                let mut parts = item.val.split('.');
-                let name = parts.next().unwrap_or_default().to_string();
-                if !self.vars.contains(&name) {
-                    return Err(self.error(format!("undefined variable {}", go_quote(&name))));
+                let (name, own) = match item.val.split_once('.') {
+                    Some((name, own)) => (name, Some((item, own))),
+                    None => (item.val, None),
+                };
+                if !self.vars[self.vars_base..].contains(&name) {
+                    return Err(self.error(format!("undefined variable {}", go_quote(name))));
                 }
+                let (pos, fields) = self.trailing_fields(own);
                 Arg::Variable {
-                    pos: item.pos,
-                    name,
-                    fields: parts.map(str::to_string).collect(),
+                    pos: if own.is_none() && fields.is_empty() {
+                        item.pos
+                    } else {
+                        pos
+                    },
+                    name: name.to_string(),
+                    fields,
                 }
             }
-            ItemKind::Field => Arg::Field {
-                pos: item.pos,
-                idents: item.val[1..].split('.').map(str::to_string).collect(),
-            },
+            ItemKind::Field => {
+                let (pos, idents) = self.trailing_fields(Some((item, &item.val[1..])));
+                Arg::Field { pos, idents }
+            }
             ItemKind::Bool => Arg::Bool(item.pos, item.val == "true"),
             ItemKind::CharConstant | ItemKind::Complex | ItemKind::Number => {
                 let value = parse_number(item.val, item.kind).map_err(|e| self.error(e))?;
-                Arg::Number(item.pos, item.val.to_string(), value)
+                let plain = matches!(value, Value::Int(_)) && is_plain_decimal(item.val);
+                Arg::Number(item.pos, (!plain).then(|| Box::from(item.val)), value)
             }
             ItemKind::LeftParen => {
                 let pipe = self.pipeline("parenthesized pipeline", ItemKind::RightParen)?;
                 Arg::Pipe(Box::new(pipe))
             }
             ItemKind::String | ItemKind::RawString => {
-                let value = unquote(item.val).map_err(|e| self.error(e))?;
-                Arg::String(item.pos, item.val.to_string(), Rc::from(value))
+                // Most literals are double-quoted without escapes: their value is the text
+                // between the quotes, and `Display` can put the quotes back.
+                let inner = item.val.get(1..item.val.len().saturating_sub(1));
+                match inner {
+                    Some(inner)
+                        if item.kind == ItemKind::String
+                            && item.val.len() >= 2
+                            && !inner.contains('\\') =>
+                    {
+                        Arg::String(item.pos, None, Rc::from(inner))
+                    }
+                    _ => {
+                        let value = unquote(item.val).map_err(|e| self.error(e))?;
+                        Arg::String(item.pos, Some(Box::from(item.val)), Rc::from(value))
+                    }
+                }
             }
             ItemKind::Error => return Err(self.error(self.lex_error.clone())),
             _ => {
@@ -1053,6 +1310,13 @@ pub fn unquote(text: &str) -> Result<String, String> {
         return Err(bad());
     }
     Ok(out)
+}
+
+/// Whether `text` is how an int prints: decimal digits, no `+`, no leading zero, no `-0`.
+fn is_plain_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let well_formed = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    well_formed && (!digits.starts_with('0') || text == "0")
 }
 
 /// Go's `strconv.ParseInt(text, 0, 64)` (prefixes `0x`, `0o`, `0b`, leading-0 octal, `_`).
@@ -1244,6 +1508,102 @@ mod tests {
             panic!("not an action");
         };
         assert_eq!(pipe.to_string(), "$x := (.a).b | upper");
+    }
+
+    #[test]
+    fn literals_and_field_chains_print_as_their_source_text() {
+        let text = r#"{{ upper "a" "\x41\n" `r"aw` 7 -3 0 -0 +5 0x1F 017 1_0 2.50 1e3 'a' .a.b.c $.x.y $x (.a).b.c }}"#;
+        let text = text.replace("$x (", "$ (");
+        let set = parse("t", &text, &table()).unwrap_or_default();
+        let Some(Node::Action(pipe)) = set.get("t").and_then(|t| t.root.first()) else {
+            panic!("not an action");
+        };
+        assert_eq!(
+            pipe.to_string(),
+            r#"upper "a" "\x41\n" `r"aw` 7 -3 0 -0 +5 0x1F 017 1_0 2.50 1e3 'a' .a.b.c $.x.y $ (.a).b.c"#
+        );
+    }
+
+    #[test]
+    fn field_chains_keep_gos_position_and_every_name() {
+        let set = parse("t", "{{ .a.b.c }}{{ $.x }}{{ .d }}", &table()).unwrap_or_default();
+        let first_arg = |i: usize| match set.get("t").map(|t| &t.root[i]) {
+            Some(Node::Action(pipe)) => pipe.cmds[0].args[0].pos(),
+            _ => usize::MAX,
+        };
+        // Go places a joined chain at its second field, a single field at itself.
+        assert_eq!((first_arg(0), first_arg(1), first_arg(2)), (5, 16, 24));
+        let Some(Node::Action(pipe)) = set.get("t").map(|t| &t.root[0]) else {
+            panic!("not an action");
+        };
+        let Arg::Field { idents, .. } = &pipe.cmds[0].args[0] else {
+            panic!("not a field");
+        };
+        assert_eq!(idents.iter().collect::<Vec<_>>(), vec!["a", "b", "c"]);
+        let (init, last) = idents.split_last().unwrap_or_else(|| panic!("no fields"));
+        assert_eq!((init.collect::<Vec<_>>(), last), (vec!["a", "b"], "c"));
+    }
+
+    fn sources(texts: &[(String, String)]) -> Vec<Source<'_>> {
+        texts
+            .iter()
+            .map(|(name, text)| Source { name, text })
+            .collect()
+    }
+
+    /// Files enough (and big enough) to be parsed on several threads.
+    fn many_files(bad: &[usize]) -> Vec<(String, String)> {
+        let body = format!(
+            "{{{{ define \"d\" }}}}x{{{{ end }}}}{}",
+            "{{ if .a }}{{ .b | upper }}{{ end }}\n".repeat(400)
+        );
+        (0..40)
+            .map(|i| {
+                let text = if bad.contains(&i) {
+                    format!("{body}{{{{ nope{i} }}}}")
+                } else {
+                    body.clone()
+                };
+                (format!("f{i}"), text)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parsing_many_files_keeps_their_order() {
+        let files = many_files(&[]);
+        let sets = parse_all(&sources(&files), &table(), || {}).unwrap_or_default();
+        let names: Vec<bool> = sets
+            .iter()
+            .enumerate()
+            .map(|(i, set)| set.contains_key(&format!("f{i}")) && set.contains_key("d"))
+            .collect();
+        assert_eq!(names, vec![true; 40]);
+    }
+
+    #[test]
+    fn parsing_many_files_reports_the_first_failing_file_in_order() {
+        for bad in [vec![39], vec![3, 30], vec![0, 1, 2, 39], vec![25, 7]] {
+            let files = many_files(&bad);
+            let first = bad.iter().min().copied().unwrap_or_default();
+            let got = parse_all(&sources(&files), &table(), || {}).map(|_| ());
+            assert_eq!(
+                got.map_err(|e| e.to_string()),
+                Err(format!(
+                    "template: f{first}:401: function \"nope{first}\" not defined"
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn parsing_many_files_runs_the_callers_other_work_once() {
+        for files in [many_files(&[]), vec![("small".into(), "{{ .x }}".into())]] {
+            let mut runs = 0;
+            let parsed = parse_all(&sources(&files), &table(), || runs += 1);
+            assert!(parsed.is_ok());
+            assert_eq!(runs, 1);
+        }
     }
 
     #[test]

@@ -14,12 +14,12 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::chart::Chart;
+use crate::chart::{Chart, ChartFile};
 
 use super::exec::{Env, ExecError, Lookup, WARN_END, WARN_START};
 use super::funcs;
 use super::objects::{Files, capabilities_object, chart_object};
-use super::parse::{FuncTable, TreeSet, is_empty_tree, parse};
+use super::parse::{FuncTable, Source, TreeSet, is_empty_tree, parse_all};
 use super::value::Value;
 
 /// `.Release`: who is being rendered, and how.
@@ -124,10 +124,9 @@ pub fn render_with<T>(
                     // The receiver lives until this thread is joined.
                     let _ = sender.send((path, text));
                 });
-                // Close the channel before the parsed templates are freed: `consume`
-                // finishes its work while this thread frees them.
+                // Close the channel first: `consume` finishes its work at once.
                 drop(sender);
-                rendered.map(drop)
+                rendered.map(Leftovers::free_detached)
             });
         match worker {
             Ok(handle) => {
@@ -164,19 +163,48 @@ fn map_value(entries: Vec<(&str, Value)>) -> Value {
     )))
 }
 
-/// What rendering leaves to free: the parsed templates and the render inputs. Returned so
-/// the render thread frees them after closing its output channel.
-struct Leftovers<'c> {
+/// What rendering leaves to free: the parsed templates and every value the templates
+/// could reach. Freeing them takes a while (many small allocations), and no caller needs
+/// to wait for it: [`Leftovers::free_detached`] frees them on a thread of their own.
+struct Leftovers {
     _trees: TreeSet,
-    _templates: Vec<Renderable<'c>>,
+    _values: Vec<Value>,
 }
 
-fn render_here<'c>(
-    chart: &'c Chart,
+// SAFETY: `Rc` is `!Send` because clones of one `Rc` on two threads would update its
+// count without synchronisation; so this is sound if every clone of every `Rc` reachable
+// from a `Leftovers` is inside it. The only `Leftovers` is built at the end of
+// `render_here`, from the trees it parsed and the top-level values of its templates, after
+// it dropped every other holder of those `Rc`s: the `Env` (its `State`s, variables,
+// `tpl` trees, and clones of trees) and `Shared`; the rest of `render_here`'s locals hold
+// no `Rc` (functions are `fn` pointers). Values built while executing (including clones
+// of `Arg::String` literals) can only be kept inside the template values, which travel
+// here with the trees. Nothing else keeps a value: output is `String`s, `lookup` sees
+// `&str`s, and the engine's thread-locals (`funcs::REJECTED`, the regex cache) hold an
+// address, `String`s and `Regex`es. The `Object`s inside values own plain data and
+// `Value`s only.
+unsafe impl Send for Leftovers {}
+
+impl Leftovers {
+    /// Frees everything on a new thread that nobody joins (a process may exit first); if
+    /// no thread can be had, frees it here.
+    fn free_detached(self) {
+        // Dropping a deeply nested tree recurses: the parse threads' headroom.
+        const STACK: usize = 512 << 20;
+        // On failure `spawn` drops the closure, and with it `self`, right here.
+        let _ = std::thread::Builder::new()
+            .name("rhelm-free".into())
+            .stack_size(STACK)
+            .spawn(move || drop(self));
+    }
+}
+
+fn render_here(
+    chart: &Chart,
     values: &serde_json::Map<String, serde_json::Value>,
     opts: &RenderOptions,
     done: &mut dyn FnMut(String, String),
-) -> Result<Leftovers<'c>, Error> {
+) -> Result<Leftovers, Error> {
     let mut pure = funcs::builtin_functions();
     if !opts.enable_dns {
         pure.insert(
@@ -199,20 +227,14 @@ fn render_here<'c>(
     let caps = &opts.capabilities;
     let caps_value =
         capabilities_object(&caps.kube_version, &caps.api_versions, &caps.helm_version);
-    let root_values = Value::Map(Rc::new(RefCell::new(
-        values
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::from_json(v)))
-            .collect(),
-    )));
-
     let mut templates = Vec::new();
     let shared = Shared {
         release: release_value,
         capabilities: caps_value,
         to_yaml,
     };
-    collect(chart, "", true, root_values, &shared, &mut templates);
+    let mut unfilled = Vec::new();
+    collect(chart, "", &[], &shared, &mut templates, &mut unfilled);
 
     // Deepest first; at equal depth, reverse name order (Helm's sort.Reverse(byPathLen)).
     templates.sort_by(|a, b| {
@@ -220,16 +242,48 @@ fn render_here<'c>(
         db.cmp(&da).then_with(|| b.path.cmp(&a.path))
     });
 
-    let mut set: TreeSet = TreeSet::new();
-    for t in &templates {
-        let trees = parse(&t.path, &t.text, &table).map_err(|e| {
-            let text = e.to_string();
-            let tokens: Vec<&str> = text.split(": ").collect();
-            Error::Parse {
-                location: tokens.get(1).copied().unwrap_or_default().to_string(),
-                message: tokens.last().copied().unwrap_or_default().to_string(),
+    let sources: Vec<Source> = templates
+        .iter()
+        .map(|t| Source {
+            name: &t.path,
+            text: &t.text,
+        })
+        .collect();
+    // Converting the values and copying the charts' files take a while: this thread
+    // does them while other threads start parsing.
+    let fill_tops = || {
+        let root_values = Value::Map(Rc::new(RefCell::new(
+            values
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                .collect(),
+        )));
+        for chart in unfilled {
+            let values = chart
+                .names
+                .iter()
+                .fold(root_values.clone(), |parent, name| {
+                    subchart_values(&parent, name)
+                });
+            let files = Files::new(chart.files, shared.to_yaml);
+            if let Value::Map(top) = &chart.top {
+                let mut top = top.borrow_mut();
+                top.insert("Values".to_string(), values);
+                top.insert("Files".to_string(), Value::Object(Rc::new(files)));
             }
-        })?;
+        }
+    };
+    let parsed = parse_all(&sources, &table, fill_tops).map_err(|e| {
+        let text = e.to_string();
+        let tokens: Vec<&str> = text.split(": ").collect();
+        Error::Parse {
+            location: tokens.get(1).copied().unwrap_or_default().to_string(),
+            message: tokens.last().copied().unwrap_or_default().to_string(),
+        }
+    })?;
+    drop(sources);
+    let mut set = TreeSet::with_capacity(parsed.iter().map(TreeSet::len).sum());
+    for trees in parsed {
         for (name, tree) in trees {
             match set.get(&name) {
                 Some(old) if is_empty_tree(&tree) && !is_empty_tree(old) => {}
@@ -255,7 +309,8 @@ fn render_here<'c>(
                 ]),
             );
         }
-        let mut out = String::new();
+        // Output mostly runs to about the template's size: grow it less often.
+        let mut out = String::with_capacity(t.text.len());
         env.execute(&t.path, t.top.clone(), &mut out)
             .map_err(|e| exec_error(&e))?;
         let out = if out.contains("<no value>") {
@@ -266,9 +321,10 @@ fn render_here<'c>(
         done(t.path.clone(), out);
     }
     drop(env);
+    drop(shared);
     Ok(Leftovers {
         _trees: set,
-        _templates: templates,
+        _values: templates.into_iter().map(|t| t.top).collect(),
     })
 }
 
@@ -384,17 +440,40 @@ struct Shared {
     to_yaml: Option<super::value::Func>,
 }
 
+/// A chart's top-level map still without `Values` and `Files`.
+struct Unfilled<'c> {
+    top: Value,
+    /// The chart's dependency names from the root chart (none for the root).
+    names: Vec<&'c str>,
+    files: &'c [ChartFile],
+}
+
+/// The values a subchart `name` of a chart with values `parent` sees: `parent[name]`
+/// (the same map, so changes show on both sides) if that is a map, else an empty map.
+fn subchart_values(parent: &Value, name: &str) -> Value {
+    match parent {
+        Value::Map(map) => match map.borrow().get(name) {
+            Some(v @ Value::Map(_)) => v.clone(),
+            _ => Value::empty_map(),
+        },
+        _ => Value::empty_map(),
+    }
+}
+
 /// Helm's `recAllTpls`: builds each chart's top-level data and lists its templates.
-/// Returns the chart's top-level map (for the parent's `.Subcharts`).
+/// Returns the chart's top-level map (for the parent's `.Subcharts`). `names` are the
+/// dependency names from the root to this chart (empty for the root). The map's
+/// `Values` and `Files` are left to the caller: `unfilled` gets what it needs for them.
 fn collect<'c>(
     chart: &'c Chart,
     parent_path: &str,
-    is_root: bool,
-    values: Value,
+    names: &[&'c str],
     shared: &Shared,
     out: &mut Vec<Renderable<'c>>,
+    unfilled: &mut Vec<Unfilled<'c>>,
 ) -> Value {
     let name = chart.metadata.name.as_str();
+    let is_root = names.is_empty();
     let full_path = if is_root {
         name.to_string()
     } else {
@@ -403,24 +482,19 @@ fn collect<'c>(
     let subcharts = Value::empty_map();
     let top = map_value(vec![
         ("Chart", chart_object(&chart.metadata, is_root)),
-        (
-            "Files",
-            Value::Object(Rc::new(Files::new(&chart.files, shared.to_yaml))),
-        ),
         ("Release", shared.release.clone()),
         ("Capabilities", shared.capabilities.clone()),
-        ("Values", values.clone()),
         ("Subcharts", subcharts.clone()),
     ]);
+    unfilled.push(Unfilled {
+        top: top.clone(),
+        names: names.to_vec(),
+        files: &chart.files,
+    });
     for child in &chart.dependencies {
-        let child_values = match &values {
-            Value::Map(map) => match map.borrow().get(&child.metadata.name) {
-                Some(v @ Value::Map(_)) => v.clone(),
-                _ => Value::empty_map(),
-            },
-            _ => Value::empty_map(),
-        };
-        let child_top = collect(child, &full_path, false, child_values, shared, out);
+        let mut child_names = names.to_vec();
+        child_names.push(&child.metadata.name);
+        let child_top = collect(child, &full_path, &child_names, shared, out, unfilled);
         if let Value::Map(m) = &subcharts {
             m.borrow_mut()
                 .insert(child.metadata.name.clone(), child_top);
@@ -629,6 +703,37 @@ mod tests {
         let out = render(&c, &values(serde_json::json!({"sub": {"v": "x"}})), &opts())
             .unwrap_or_default();
         assert_eq!(out["app/templates/a.yaml"], "x");
+    }
+
+    #[test]
+    fn subcharts_at_any_depth_share_their_values_with_their_parents() {
+        let leaf = chart("leaf", &[("templates/a.yaml", "{{ .Values.v }}")], vec![]);
+        let sub = chart(
+            "sub",
+            &[(
+                "templates/a.yaml",
+                "{{ $_ := set .Values \"fromSub\" \"s\" }}{{ .Values.leaf.v }}",
+            )],
+            vec![leaf],
+        );
+        let other = chart("other", &[("templates/a.yaml", "{{ .Values }}")], vec![]);
+        let c = chart(
+            "app",
+            &[("templates/a.yaml", "{{ .Values.sub.fromSub }}")],
+            vec![sub, other],
+        );
+        let json = serde_json::json!({"sub": {"leaf": {"v": "deep"}}, "other": 3});
+        let out = render(&c, &values(json), &opts()).unwrap_or_default();
+        let got: Vec<&str> = [
+            "app/charts/sub/charts/leaf/templates/a.yaml",
+            "app/charts/sub/templates/a.yaml",
+            "app/charts/other/templates/a.yaml",
+            "app/templates/a.yaml",
+        ]
+        .iter()
+        .map(|path| out.get(*path).map_or("missing", String::as_str))
+        .collect();
+        assert_eq!(got, vec!["deep", "deep", "map[]", "s"]);
     }
 
     #[test]
