@@ -622,3 +622,39 @@ fn copying_or_digging_into_a_missing_value_fails_as_in_go() {
         assert_eq!(template_error(template, "a: 1\n"), message, "{template}");
     }
 }
+
+#[test]
+fn a_nil_read_from_data_is_refused_by_map_functions_but_a_piped_one_is_not() {
+    // Go types a value read from a field `interface {}`; a nil of that type cannot become a
+    // map parameter. Through a variable, parentheses or a pipe it arrives untyped and is
+    // taken as a nil map. Texts and outputs are those of real Helm 4.3.
+    for (template, at, node) in [
+        ("a: {{ keys .Values.missing }}\n", "1:18", ".Values.missing"),
+        (
+            "a: {{ pick .Values.missing \"x\" }}\n",
+            "1:18",
+            ".Values.missing",
+        ),
+        ("a: {{ hasKey $.Values.n \"x\" }}\n", "1:14", "$.Values.n"),
+    ] {
+        assert_eq!(
+            template_error(template, "a: 1\nn: null\n"),
+            format!(
+                "c/templates/t.yaml:{at}\n  executing \"c/templates/t.yaml\" at <{node}>:\n    wrong type for value; expected map[string]interface {{}}; got interface {{}}"
+            ),
+            "{template}"
+        );
+    }
+    for template in [
+        "a: {{ $x := .Values.missing }}{{ keys $x }}\n",
+        "a: {{ keys (.Values.missing) }}\n",
+        "a: {{ .Values.missing | values }}\n",
+        "a: {{ keys nil }}\n",
+    ] {
+        assert_eq!(
+            rendered(template),
+            "---\n# Source: c/templates/t.yaml\na: []\n",
+            "{template}"
+        );
+    }
+}

@@ -918,7 +918,11 @@ impl State<'_, '_> {
             }
             FuncRef::Pure(f) => {
                 let argv = self.eval_args(dot, args, final_value)?;
-                f(&argv).map_err(|e| {
+                let data_nils: Vec<usize> = (args.iter().skip(1).zip(&argv).enumerate())
+                    .filter(|(_, (arg, value))| matches!(value, Value::Nil) && arg.reads_data())
+                    .map(|(i, _)| i)
+                    .collect();
+                funcs::call_with_data_nils(f, &argv, &data_nils).map_err(|e| {
                     // Go checks argument counts and types before calling, without the
                     // `error calling` prefix.
                     if funcs::is_argument_error(&e) {

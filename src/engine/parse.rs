@@ -353,6 +353,17 @@ pub enum Arg {
 }
 
 impl Arg {
+    /// Whether the operand reads a field of data (`.A.B`, `$x.A`, `(pipe).A`): Go gives
+    /// what it reads its declared type (`interface {}` for a map's value), not the dynamic
+    /// one, so a nil read this way is typed.
+    pub fn reads_data(&self) -> bool {
+        match self {
+            Arg::Field { .. } => true,
+            Arg::Variable { fields, .. } | Arg::Chain { fields, .. } => !fields.is_empty(),
+            _ => false,
+        }
+    }
+
     /// Byte offset of the operand.
     pub fn pos(&self) -> usize {
         match self {

@@ -108,6 +108,39 @@ pub(crate) fn wrong_type(expected: &str, v: &Value) -> FuncError {
     err
 }
 
+thread_local! {
+    /// Addresses of the arguments of the function being called that are a nil read from
+    /// data (a field such as `.Values.missing`). Go gives those the type `interface {}`,
+    /// which a map parameter refuses; a literal `nil`, a variable or a piped value reaches
+    /// the function as an untyped nil, which becomes a nil map.
+    static DATA_NILS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Calls `f` with `argv`, telling parameter checks which arguments (by index) are nils
+/// read from data (see [`is_data_nil`]).
+pub fn call_with_data_nils(
+    f: Func,
+    argv: &[Value],
+    data_nils: &[usize],
+) -> Result<Value, FuncError> {
+    if data_nils.is_empty() {
+        return f(argv);
+    }
+    let addresses = data_nils
+        .iter()
+        .filter_map(|&i| argv.get(i).map(|v| std::ptr::from_ref(v) as usize));
+    DATA_NILS.with(|d| d.borrow_mut().extend(addresses));
+    let result = f(argv);
+    DATA_NILS.with(|d| d.borrow_mut().clear());
+    result
+}
+
+/// Whether `v` is an argument of the current call that is a nil read from data.
+pub(crate) fn is_data_nil(v: &Value) -> bool {
+    matches!(v, Value::Nil)
+        && DATA_NILS.with(|d| d.borrow().contains(&(std::ptr::from_ref(v) as usize)))
+}
+
 /// Which of `argv` a function's parameter check rejected with `err`, when the check was
 /// made on the argument itself (Go reports the mismatch at that argument's node).
 pub fn rejected_argument(argv: &[Value], err: &FuncError) -> Option<usize> {

@@ -405,11 +405,12 @@ fn dict(a: &[Value]) -> FuncResult {
 /// A shared template map.
 type SharedMap = Rc<RefCell<BTreeMap<String, Value>>>;
 
-/// A `map[string]interface{}` parameter: a map, or nil (Go's nil map).
+/// A `map[string]interface{}` parameter: a map, or an untyped nil (Go's nil map). A nil
+/// read from data is an `interface {}` to Go, which it refuses here.
 fn map_arg(v: &Value) -> Result<Option<&SharedMap>, FuncError> {
     match v {
         Value::Map(m) => Ok(Some(m)),
-        Value::Nil => Ok(None),
+        Value::Nil if !super::is_data_nil(v) => Ok(None),
         other => Err(wrong_type("map[string]interface {}", other)),
     }
 }
