@@ -2,8 +2,9 @@
 //! happens when a holder is killed or interrupted, concurrent upgrades, rollback-on-failure,
 //! `--wait` timeouts, `--recover` of Helm's stuck release, CRDs.
 //!
-//! No sleep-then-assert: every wait polls a condition with a deadline. Timings measured here
-//! are printed (`--nocapture`) as figures, never asserted.
+//! No sleep-then-assert: every wait polls a condition with a deadline (the one exception
+//! checks that a command is *still* waiting after a while, which no poll can show). Timings
+//! measured here are printed (`--nocapture`) as figures, never asserted.
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -1385,4 +1386,58 @@ fn lookup_reads_the_cluster_when_installing_and_upgrading_and_nothing_in_templat
     assert!(offline.stdout.contains("color: \"none\""), "{offline}");
     assert!(offline.stdout.contains("names: \"\""), "{offline}");
     assert!(offline.stdout.contains("namespace: \"none\""), "{offline}");
+}
+
+#[test]
+fn a_test_pod_is_done_only_when_it_has_succeeded_or_failed_not_when_it_is_ready() {
+    let ns = create_ns("rhelm-test-pod");
+    let chart = write_chart(&[
+        (
+            "Chart.yaml",
+            "apiVersion: v2\nname: podtest\nversion: 1.0.0\n",
+        ),
+        (
+            "templates/tests/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-probe\n  annotations:\n    \
+             \"helm.sh/hook\": test\nspec:\n  restartPolicy: Never\n  containers:\n  - name: t\n    \
+             image: busybox:1.36\n    command: [\"false\"]\n",
+        ),
+    ]);
+    let chart = chart.path().to_str().expect("path");
+    rhelm_locked(&["install", "pt", chart, "-n", &ns]).ok();
+    let mut child = spawn_rhelm(&["test", "pt", "-n", &ns, "--timeout", "60s"]);
+    eventually("the test Pod exists", || {
+        exists(&ns, "pod", "pt-probe").then_some(())
+    });
+    let patch_status = |status: serde_json::Value| {
+        let patch = serde_json::json!({ "status": status });
+        kubectl(&[
+            "patch",
+            "pod",
+            "pt-probe",
+            "-n",
+            &ns,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            &patch.to_string(),
+        ])
+        .ok();
+    };
+    // Running and Ready is not done: Helm waits for a test Pod to finish. (Before the
+    // hook wait judged completion, `rhelm test` returned here, within a second.)
+    patch_status(
+        serde_json::json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}),
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        child.try_wait().expect("child status").is_none(),
+        "`rhelm test` returned while the test Pod was still running"
+    );
+    patch_status(serde_json::json!({"phase": "Failed", "message": "exit code 1"}));
+    let failed = finish(child, "rhelm test pt").fails();
+    assert!(
+        failed.stderr.contains("pt-probe") && failed.stderr.contains("exit code 1"),
+        "the failing Pod and why are named\n{failed}"
+    );
 }

@@ -117,7 +117,7 @@ pub async fn upgrade_crds(
         kinds: changed.iter().flat_map(served_kinds).collect(),
     };
     if !changed.is_empty() {
-        crate::kube::wait_ready(client, &changed, timeout).await?;
+        crate::kube::wait_ready(client, &changed, timeout, None).await?;
     } else {
         report.kinds.clear();
     }
@@ -144,7 +144,7 @@ async fn apply_and_settle(
     }
     apply(client, &resources).await?;
     // Established: the API server serves the new kinds.
-    crate::kube::wait_ready(client, &resources, timeout).await?;
+    crate::kube::wait_ready(client, &resources, timeout, None).await?;
     Ok(CrdReport {
         changed: resources.iter().map(|r| r.name().to_string()).collect(),
         kinds: resources.iter().flat_map(served_kinds).collect(),

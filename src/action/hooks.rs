@@ -96,7 +96,7 @@ async fn run_one(client: &Client, resources: &[Resource], timeout: Duration) -> 
     };
     crate::kube::apply(client, resources, &[], &options).await?;
     // Jobs until complete, Pods until succeeded, with progress.
-    super::wait::wait_for(client, resources, true, timeout).await?;
+    super::wait::wait_hooks(client, resources, timeout).await?;
     Ok(())
 }
 

@@ -1,37 +1,17 @@
-//! `--wait`, `--wait-for-jobs` and `uninstall --wait`: watching a release's objects until
-//! they are ready (or gone), reporting each object's state as it changes.
+//! `--wait`, `--wait-for-jobs`, hooks and `uninstall --wait`: which of a release's objects
+//! to wait for, and progress reporting while [`crate::kube::wait_ready`],
+//! [`crate::kube::wait_completed`] or [`crate::kube::wait_deleted`] watch them.
 //!
-//! Helm counterpart: `pkg/kube/statuswait.go` (Helm 4's kstatus watcher) and `wait.go`. Each
-//! object is watched (a `watch` on its name, not a poll); readiness is judged by the pure
-//! predicates of [`crate::kube::ready`]. Progress goes to a [`WaitReporter`] that the CLI
-//! installs ([`set_reporter`]); this module never prints.
+//! Helm counterpart: `pkg/kube/statuswait.go` (Helm 4's kstatus watcher) and `wait.go`.
+//! Progress goes to a [`WaitReporter`] that the CLI installs ([`set_reporter`]); this module
+//! never prints.
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use ::kube::api::DynamicObject;
-use ::kube::runtime::{WatchStreamExt, watcher};
-use futures::{StreamExt, TryStreamExt};
-use serde_json::Value;
-
 use super::{Context, Error};
-use crate::kube::ready::{Readiness, has_readiness, readiness};
-use crate::kube::{Client, Discovery, Resource};
+use crate::kube::{Client, Discovery, Resource, Until};
 
-/// How many objects are watched at once.
-const CONCURRENT_WATCHES: usize = 16;
-
-/// The state of one watched object, as reported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WaitState {
-    /// Not ready yet, and why.
-    Pending(String),
-    /// Ready.
-    Ready,
-    /// Will not become ready (failed Job, …), and why.
-    Failed(String),
-    /// Deleted (uninstall `--wait`).
-    Gone,
-}
+pub use crate::kube::WaitState;
 
 /// Receives progress while waiting: the CLI draws it (a bar per object on a terminal,
 /// timestamped lines otherwise).
@@ -57,6 +37,24 @@ fn report_changed(resource: &str, state: &WaitState) {
     }
 }
 
+/// Reports the start, each change and the end of one wait.
+async fn reported<F>(
+    watched: &[&Resource],
+    wait: impl FnOnce(Option<crate::kube::Observer<'static>>) -> F,
+) -> Result<(), Error>
+where
+    F: std::future::Future<Output = Result<(), crate::kube::Error>>,
+{
+    if let Some(r) = REPORTER.get() {
+        r.started(&watched.iter().map(|r| r.describe()).collect::<Vec<_>>());
+    }
+    let outcome = wait(Some(&report_changed)).await;
+    if let Some(r) = REPORTER.get() {
+        r.finished();
+    }
+    Ok(outcome?)
+}
+
 /// Waits until every object of `resources` that has a notion of readiness is ready; Jobs
 /// only with `wait_for_jobs` (Helm's `--wait-for-jobs`). On timeout, fails listing every
 /// object still not ready and why, in Helm 4's words.
@@ -66,114 +64,32 @@ pub async fn wait_for(
     wait_for_jobs: bool,
     timeout: Duration,
 ) -> Result<(), Error> {
-    let watched: Vec<&Resource> = resources
+    let watched: Vec<Resource> = resources
         .iter()
-        .filter(|r| has_readiness(r.kind()) && (wait_for_jobs || r.kind() != "Job"))
+        .filter(|r| Until::Ready.watches(r.kind()) && (wait_for_jobs || r.kind() != "Job"))
+        .cloned()
         .collect();
-    if let Some(r) = REPORTER.get() {
-        r.started(&watched.iter().map(|r| r.describe()).collect::<Vec<_>>());
-    }
-    let deadline = tokio::time::Instant::now() + timeout;
-    let waits: Vec<_> = watched
-        .iter()
-        .map(|resource| wait_ready_one(client, resource, deadline))
-        .collect();
-    let outcomes: Vec<Outcome> = futures::stream::iter(waits)
-        .buffer_unordered(CONCURRENT_WATCHES)
-        .collect()
-        .await;
-    if let Some(r) = REPORTER.get() {
-        r.finished();
-    }
-    let mut pending = Vec::new();
-    for outcome in outcomes {
-        match outcome {
-            Outcome::Done => {}
-            Outcome::Failed(resource, reason) => {
-                return Err(crate::kube::Error::Failed { resource, reason }.into());
-            }
-            Outcome::TimedOut(line) => pending.push(line),
-        }
-    }
-    if pending.is_empty() {
-        return Ok(());
-    }
-    pending.sort();
-    Err(crate::kube::Error::Timeout { pending }.into())
+    let listed: Vec<&Resource> = watched.iter().collect();
+    reported(&listed, |observer| {
+        crate::kube::wait_ready(client, &watched, timeout, observer)
+    })
+    .await
 }
 
-enum Outcome {
-    Done,
-    Failed(String, String),
-    TimedOut(String),
-}
-
-/// The object's readiness. Watch results may omit `apiVersion`/`kind`: take the resource's.
-fn judge(resource: &Resource, object: &DynamicObject) -> Readiness {
-    let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut value {
-        map.insert("apiVersion".into(), Value::from(resource.api_version()));
-        map.insert("kind".into(), Value::from(resource.kind()));
-    }
-    readiness(&value)
-}
-
-fn watch_config(resource: &Resource) -> watcher::Config {
-    watcher::Config::default().fields(&format!("metadata.name={}", resource.name()))
-}
-
-async fn wait_ready_one(
+/// Waits until hook objects have run to completion: Jobs complete, Pods succeeded (a
+/// failed one fails the wait), as Helm waits for hooks.
+pub async fn wait_hooks(
     client: &Client,
-    resource: &Resource,
-    deadline: tokio::time::Instant,
-) -> Outcome {
-    let describe = resource.describe();
-    let api = resource.api(client.kube());
-    let mut last = WaitState::Pending("not found".into());
-    report_changed(&describe, &last);
-    let mut stream = watcher(api, watch_config(resource))
-        .default_backoff()
-        .applied_objects()
-        .boxed();
-    loop {
-        let next = tokio::time::timeout_at(deadline, stream.try_next()).await;
-        let object = match next {
-            Err(_) => {
-                let why = match &last {
-                    WaitState::Pending(why) => why.clone(),
-                    _ => "not ready".into(),
-                };
-                return Outcome::TimedOut(timeout_line(resource, &why));
-            }
-            Ok(Ok(Some(object))) => object,
-            Ok(Ok(None)) => return Outcome::TimedOut(timeout_line(resource, "watch ended")),
-            Ok(Err(e)) => return Outcome::Failed(describe, format!("watch failed: {e}")),
-        };
-        let state = match judge(resource, &object) {
-            Readiness::Ready => WaitState::Ready,
-            Readiness::Pending(why) => WaitState::Pending(why),
-            Readiness::Failed(why) => WaitState::Failed(why),
-        };
-        if state != last {
-            report_changed(&describe, &state);
-            last = state.clone();
-        }
-        match state {
-            WaitState::Ready => return Outcome::Done,
-            WaitState::Failed(why) => return Outcome::Failed(describe, why),
-            _ => {}
-        }
-    }
-}
-
-/// Helm 4's line for an object that did not become ready.
-fn timeout_line(resource: &Resource, why: &str) -> String {
-    format!(
-        "resource {}/{}/{} not ready. status: InProgress, message: {why}",
-        resource.kind(),
-        resource.namespace().unwrap_or_default(),
-        resource.name()
-    )
+    resources: &[Resource],
+    timeout: Duration,
+) -> Result<(), Error> {
+    let listed: Vec<&Resource> = (resources.iter())
+        .filter(|r| Until::Completed.watches(r.kind()))
+        .collect();
+    reported(&listed, |observer| {
+        crate::kube::wait_completed(client, resources, timeout, observer)
+    })
+    .await
 }
 
 /// `uninstall --wait`: waits until every object of `manifest` is gone (objects kept by
@@ -202,67 +118,9 @@ pub async fn wait_deleted(
                 != Some(crate::kube::RESOURCE_POLICY_KEEP)
         })
         .collect();
-    if let Some(r) = REPORTER.get() {
-        r.started(&resources.iter().map(Resource::describe).collect::<Vec<_>>());
-    }
-    let deadline = tokio::time::Instant::now() + timeout;
-    let waits: Vec<_> = resources
-        .iter()
-        .map(|resource| wait_gone_one(ctx, resource, deadline))
-        .collect();
-    let outcomes: Vec<Option<String>> = futures::stream::iter(waits)
-        .buffer_unordered(CONCURRENT_WATCHES)
-        .collect()
-        .await;
-    if let Some(r) = REPORTER.get() {
-        r.finished();
-    }
-    let mut pending: Vec<String> = outcomes.into_iter().flatten().collect();
-    if pending.is_empty() {
-        return Ok(());
-    }
-    pending.sort();
-    Err(crate::kube::Error::Timeout { pending }.into())
-}
-
-/// `None` once the object is gone, else the line for the timeout message.
-async fn wait_gone_one(
-    ctx: &Context,
-    resource: &Resource,
-    deadline: tokio::time::Instant,
-) -> Option<String> {
-    let describe = resource.describe();
-    let api = resource.api(ctx.client.kube());
-    let gone = |obj: Option<&DynamicObject>| obj.is_none();
-    let waited = tokio::time::timeout_at(
-        deadline,
-        ::kube::runtime::wait::await_condition(api, resource.name(), gone),
-    )
-    .await;
-    match waited {
-        Ok(Ok(_)) => {
-            report_changed(&describe, &WaitState::Gone);
-            None
-        }
-        Ok(Err(e)) => Some(format!("{describe}: watch failed: {e}")),
-        Err(_) => Some(format!(
-            "resource {}/{}/{} not deleted. status: Terminating",
-            resource.kind(),
-            resource.namespace().unwrap_or_default(),
-            resource.name()
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_kinds_with_a_readiness_rule_are_watched() {
-        assert!(has_readiness("Deployment"));
-        assert!(has_readiness("Job"));
-        assert!(!has_readiness("ConfigMap"));
-        assert!(!has_readiness("Secret"));
-    }
+    let listed: Vec<&Resource> = resources.iter().collect();
+    reported(&listed, |observer| {
+        crate::kube::wait_deleted(&ctx.client, &resources, timeout, observer)
+    })
+    .await
 }

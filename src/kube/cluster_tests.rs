@@ -270,7 +270,7 @@ spec:
     apply(&client, &crds, &[], &ApplyOptions::default())
         .await
         .unwrap();
-    wait_ready(&client, &crds, Duration::from_secs(30))
+    wait_ready(&client, &crds, Duration::from_secs(30), None)
         .await
         .unwrap();
 
@@ -559,7 +559,7 @@ async fn waiting_ends_when_a_deployment_status_says_ready_and_times_out_otherwis
         .await
         .unwrap();
 
-    let err = wait_ready(&client, &resources, Duration::from_secs(1))
+    let err = wait_ready(&client, &resources, Duration::from_secs(1), None)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err}");
@@ -575,7 +575,9 @@ async fn waiting_ends_when_a_deployment_status_says_ready_and_times_out_otherwis
     let waiter = {
         let client = client.clone();
         let resources = resources.clone();
-        tokio::spawn(async move { wait_ready(&client, &resources, Duration::from_secs(30)).await })
+        tokio::spawn(
+            async move { wait_ready(&client, &resources, Duration::from_secs(30), None).await },
+        )
     };
     let status = json!({"status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1}});
     api.patch_status(
@@ -653,7 +655,7 @@ async fn every_conformance_manifest_builds_and_server_side_dry_runs() {
             apply(&client, &crds, &[], &ApplyOptions::default())
                 .await
                 .unwrap();
-            wait_ready(&client, &crds, Duration::from_secs(60))
+            wait_ready(&client, &crds, Duration::from_secs(60), None)
                 .await
                 .unwrap();
             let wanted: Vec<(String, String)> = meta["crd_api_versions"]
@@ -716,12 +718,12 @@ async fn waiting_for_deletion_ends_when_objects_are_gone() {
     apply(&client, &resources, &[], &ApplyOptions::default())
         .await
         .unwrap();
-    let err = wait_deleted(&client, &resources, Duration::from_millis(300))
+    let err = wait_deleted(&client, &resources, Duration::from_millis(300), None)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("ConfigMap/"), "{err}");
     delete(&client, &resources, &DeleteOptions::default()).await;
-    wait_deleted(&client, &resources, Duration::from_secs(30))
+    wait_deleted(&client, &resources, Duration::from_secs(30), None)
         .await
         .unwrap();
 }
@@ -749,9 +751,19 @@ fn public_futures_are_send(client: &Client, discovery: &Discovery, resources: &[
     send(delete(client, resources, &DeleteOptions::default()));
     send(lookup(client, discovery, "v1", "Pod", "n", "p"));
     send(get(client, &resources[0]));
-    send(wait_ready(client, resources, Duration::from_secs(1)));
-    send(wait_deleted(client, resources, Duration::from_secs(1)));
-    send(wait_completed(client, resources, Duration::from_secs(1)));
+    send(wait_ready(client, resources, Duration::from_secs(1), None));
+    send(wait_deleted(
+        client,
+        resources,
+        Duration::from_secs(1),
+        None,
+    ));
+    send(wait_completed(
+        client,
+        resources,
+        Duration::from_secs(1),
+        None,
+    ));
 }
 
 #[tokio::test]
@@ -770,7 +782,7 @@ async fn a_hook_job_is_waited_for_until_it_completes_or_fails() {
     let ok = &resources[0..1];
     let bad = &resources[1..2];
 
-    let err = wait_completed(&client, ok, Duration::from_millis(500))
+    let err = wait_completed(&client, ok, Duration::from_millis(500), None)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("0 of 1 completions"), "{err}");
@@ -787,7 +799,7 @@ async fn a_hook_job_is_waited_for_until_it_completes_or_fails() {
         )
         .await
         .unwrap();
-    wait_completed(&client, ok, Duration::from_secs(30))
+    wait_completed(&client, ok, Duration::from_secs(30), None)
         .await
         .unwrap();
 
@@ -801,7 +813,7 @@ async fn a_hook_job_is_waited_for_until_it_completes_or_fails() {
         )
         .await
         .unwrap();
-    let err = wait_completed(&client, bad, Duration::from_secs(30))
+    let err = wait_completed(&client, bad, Duration::from_secs(30), None)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Failed { .. }), "{err}");

@@ -31,7 +31,7 @@
 //! for note in &report.notes {
 //!     tracing::debug!("{note}");
 //! }
-//! kube::wait_ready(&client, &resources, std::time::Duration::from_secs(300)).await?;
+//! kube::wait_ready(&client, &resources, std::time::Duration::from_secs(300), None).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -67,7 +67,7 @@ pub use ownership::{
     Adoption, OwnershipPolicy, add_ownership_metadata, check_ownership, ownership_problem,
 };
 pub use resource::{Resource, ResourceKey, build_resources, removed};
-pub use wait::{wait_completed, wait_deleted, wait_ready};
+pub use wait::{Observer, Until, WaitState, wait_completed, wait_deleted, wait_ready};
 
 /// The field manager rhelm uses for every write. It is the same as the `helm` CLI's
 /// (`cmd/helm/helm.go` pins it), so Helm and rhelm can upgrade each other's releases without
