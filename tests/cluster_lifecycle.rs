@@ -412,22 +412,7 @@ fn a_failing_pre_upgrade_hook_with_rollback_on_failure_returns_to_the_previous_r
         exists(&ns, "job", "atomic-pre").then_some(())
     });
     // Play the Job controller: the hook fails.
-    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let patch = serde_json::json!({"status": {"failed": 1, "startTime": now, "conditions": [
-        {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
-         "message": "Job has reached the specified backoff limit", "lastProbeTime": now, "lastTransitionTime": now}]}});
-    kubectl(&[
-        "patch",
-        "job",
-        "atomic-pre",
-        "-n",
-        &ns,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        &patch.to_string(),
-    ])
-    .ok();
+    mark_job_failed(&ns, "atomic-pre");
     let out = finish(child, "rhelm upgrade atomic --atomic").fails();
     assert!(
         out.error_line().starts_with(
@@ -963,21 +948,7 @@ fn rhelm_test_runs_the_selected_test_hooks_and_records_their_phase() {
     eventually("the second test Job exists", || {
         exists(&ns, "job", "tt-slow").then_some(())
     });
-    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let patch = serde_json::json!({"status": {"failed": 1, "startTime": now, "conditions": [
-        {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "lastProbeTime": now, "lastTransitionTime": now}]}});
-    kubectl(&[
-        "patch",
-        "job",
-        "tt-slow",
-        "-n",
-        &ns,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        &patch.to_string(),
-    ])
-    .ok();
+    mark_job_failed(&ns, "tt-slow");
     let failed = finish(child, "rhelm test tt --filter name=tt-slow").fails();
     assert!(
         failed.stderr.contains("tt-slow"),
@@ -1409,24 +1380,11 @@ fn a_test_pod_is_done_only_when_it_has_succeeded_or_failed_not_when_it_is_ready(
     eventually("the test Pod exists", || {
         exists(&ns, "pod", "pt-probe").then_some(())
     });
-    let patch_status = |status: serde_json::Value| {
-        let patch = serde_json::json!({ "status": status });
-        kubectl(&[
-            "patch",
-            "pod",
-            "pt-probe",
-            "-n",
-            &ns,
-            "--subresource=status",
-            "--type=merge",
-            "-p",
-            &patch.to_string(),
-        ])
-        .ok();
-    };
+    let pod = format!("/api/v1/namespaces/{ns}/pods/pt-probe");
     // Running and Ready is not done: Helm waits for a test Pod to finish. (Before the
     // hook wait judged completion, `rhelm test` returned here, within a second.)
     patch_status(
+        &pod,
         serde_json::json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}),
     );
     std::thread::sleep(Duration::from_secs(3));
@@ -1434,7 +1392,10 @@ fn a_test_pod_is_done_only_when_it_has_succeeded_or_failed_not_when_it_is_ready(
         child.try_wait().expect("child status").is_none(),
         "`rhelm test` returned while the test Pod was still running"
     );
-    patch_status(serde_json::json!({"phase": "Failed", "message": "exit code 1"}));
+    patch_status(
+        &pod,
+        serde_json::json!({"phase": "Failed", "message": "exit code 1"}),
+    );
     let failed = finish(child, "rhelm test pt").fails();
     assert!(
         failed.stderr.contains("pt-probe") && failed.stderr.contains("exit code 1"),

@@ -568,6 +568,20 @@ pub fn mark_job_complete(ns: &str, name: &str) {
     );
 }
 
+/// Fails a Job as its controller would after its last retry: writes its status subresource.
+pub fn mark_job_failed(ns: &str, name: &str) {
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    patch_status(
+        &format!("/apis/batch/v1/namespaces/{ns}/jobs/{name}"),
+        serde_json::json!({
+            "failed": 1, "startTime": now,
+            "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                "message": "Job has reached the specified backoff limit",
+                "lastProbeTime": now, "lastTransitionTime": now}]
+        }),
+    );
+}
+
 /// A ServiceAccount token (TokenRequest API, one hour) for `sa` in `ns`, creating the account.
 pub fn service_account_token(ns: &str, sa: &str) -> String {
     kubectl(&["create", "serviceaccount", sa, "-n", ns]).ok();
