@@ -14,7 +14,8 @@
 #   - `rhelm template` of a kube-prometheus-stack STAND-IN: the conformance chart copied to a
 #     temporary folder with its four missing subcharts (kube-state-metrics, node exporter,
 #     grafana, windows exporter) removed from Chart.yaml and disabled by --set. It renders
-#     the chart's own templates only, so it is not comparable with Helm's full render.
+#     the chart's own templates only, so it is not comparable with Helm's full render. With
+#     RHELM_CONFORMANCE_MIRROR set (see tests/conformance.rs), the whole chart is timed too.
 # Set RENDER_ONLY=1 to skip the cluster part.
 # Reference (issue 2/3, real Helm 4.3 on this kind of machine): history of 206 revisions 0.2 s and
 # 104 MiB as a process; upgrade 0.045 s at revision 1, 0.145 s at revision 206; rendering
@@ -101,6 +102,32 @@ open(path, "w").write(head + "dependencies:\n" + keep)
 PY
 template_case "template kube-prometheus-stack (STAND-IN)" "$WORK/kps/kube-prometheus-stack" "$kps" \
     --set grafana.enabled=false,kubeStateMetrics.enabled=false,nodeExporter.enabled=false,windowsMonitoring.enabled=false
+# The whole chart, when its subcharts can be had: RHELM_CONFORMANCE_MIRROR replaces the
+# `/work/.mirror` prefix of meta.json's dependency sources, as for the conformance test
+# (folders are copied as they are; the test checks out the recorded commits).
+if [ -n "${RHELM_CONFORMANCE_MIRROR:-}" ]; then
+    mkdir -p "$WORK/kps-full"
+    cp -r "$kps/chart" "$WORK/kps-full/kube-prometheus-stack"
+    chmod -R u+w "$WORK/kps-full"
+    if python3 - "$kps/meta.json" "$RHELM_CONFORMANCE_MIRROR" "$WORK/kps-full/kube-prometheus-stack/charts" <<'PY'
+import json, os, shutil, sys
+meta, mirror, charts = sys.argv[1:]
+for dep in json.load(open(meta))["dependencies"]:
+    source = dep["source"].split(" @ ")[0]
+    if not source.startswith("/work/.mirror"):
+        continue
+    folder = mirror + source[len("/work/.mirror"):]
+    if not os.path.isdir(folder):
+        sys.exit(f"missing {folder}")
+    shutil.copytree(folder, os.path.join(charts, dep["name"]), ignore=shutil.ignore_patterns(".git"))
+PY
+    then
+        template_case "template kube-prometheus-stack (full, mirror)" \
+            "$WORK/kps-full/kube-prometheus-stack" "$kps"
+    else
+        log "RHELM_CONFORMANCE_MIRROR does not hold kube-prometheus-stack's subcharts; skipped"
+    fi
+fi
 echo "(reference: Helm 4.3 in-process renders argo-cd in ~100 ms and the full kube-prometheus-stack in ~210 ms;"
 echo " targets for a whole rhelm process: argo-cd <= 10 ms, kube-prometheus-stack <= 20 ms)"
 [ -n "${RENDER_ONLY:-}" ] && exit 0
