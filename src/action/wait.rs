@@ -37,16 +37,16 @@ fn report_changed(resource: &str, state: &WaitState) {
     }
 }
 
-/// Reports the start, each change and the end of one wait.
-async fn reported<F>(
-    watched: &[&Resource],
+/// Reports the start (the `watched` objects), each change and the end of one wait.
+async fn reported<'r, F>(
+    watched: impl Iterator<Item = &'r Resource>,
     wait: impl FnOnce(Option<crate::kube::Observer<'static>>) -> F,
 ) -> Result<(), Error>
 where
     F: std::future::Future<Output = Result<(), crate::kube::Error>>,
 {
     if let Some(r) = REPORTER.get() {
-        r.started(&watched.iter().map(|r| r.describe()).collect::<Vec<_>>());
+        r.started(&watched.map(Resource::describe).collect::<Vec<_>>());
     }
     let outcome = wait(Some(&report_changed)).await;
     if let Some(r) = REPORTER.get() {
@@ -69,8 +69,7 @@ pub async fn wait_for(
         .filter(|r| Until::Ready.watches(r.kind()) && (wait_for_jobs || r.kind() != "Job"))
         .cloned()
         .collect();
-    let listed: Vec<&Resource> = watched.iter().collect();
-    reported(&listed, |observer| {
+    reported(watched.iter(), |observer| {
         crate::kube::wait_ready(client, &watched, timeout, observer)
     })
     .await
@@ -83,10 +82,8 @@ pub async fn wait_hooks(
     resources: &[Resource],
     timeout: Duration,
 ) -> Result<(), Error> {
-    let listed: Vec<&Resource> = (resources.iter())
-        .filter(|r| Until::Completed.watches(r.kind()))
-        .collect();
-    reported(&listed, |observer| {
+    let watched = (resources.iter()).filter(|r| Until::Completed.watches(r.kind()));
+    reported(watched, |observer| {
         crate::kube::wait_completed(client, resources, timeout, observer)
     })
     .await
@@ -118,8 +115,7 @@ pub async fn wait_deleted(
                 != Some(crate::kube::RESOURCE_POLICY_KEEP)
         })
         .collect();
-    let listed: Vec<&Resource> = resources.iter().collect();
-    reported(&listed, |observer| {
+    reported(resources.iter(), |observer| {
         crate::kube::wait_deleted(&ctx.client, &resources, timeout, observer)
     })
     .await

@@ -140,14 +140,14 @@ fn read_found(found: Vec<Found>) -> Result<(Vec<ChartFile>, ParsedValues), Error
         };
         Ok((file, values))
     };
-    let total: u64 = found.iter().map(work).sum();
-    let mut results: Vec<Option<ReadFile>> = if total < PARALLEL_LOAD_WORK {
+    let works: Vec<u64> = found.iter().map(work).collect();
+    let mut results: Vec<Option<ReadFile>> = if works.iter().sum::<u64>() < PARALLEL_LOAD_WORK {
         found.iter().map(|f| Some(read(f))).collect()
     } else {
         // Biggest first into the lighter of two bins: one big values file gets a thread
         // of its own while the other reads everything else.
         let mut order: Vec<usize> = (0..found.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(work(&found[i])));
+        order.sort_by_key(|&i| std::cmp::Reverse(works[i]));
         let (mut mine, mut theirs) = ((Vec::new(), 0), (Vec::new(), 0));
         for i in order {
             let bin = if mine.1 <= theirs.1 {
@@ -156,7 +156,7 @@ fn read_found(found: Vec<Found>) -> Result<(Vec<ChartFile>, ParsedValues), Error
                 &mut theirs
             };
             bin.0.push(i);
-            bin.1 += work(&found[i]);
+            bin.1 += works[i];
         }
         let read_all = |indices: &[usize]| -> Vec<(usize, ReadFile)> {
             indices.iter().map(|&i| (i, read(&found[i]))).collect()
