@@ -153,7 +153,7 @@ async fn install_unlocked(
         },
         chart: rendered.chart.clone(),
         config: options.values.clone(),
-        manifest: rendered.manifest.clone(),
+        manifest: rendered.manifest(),
         hooks: rendered.hooks.clone(),
         revision: 1,
         apply_method: Some(if options.server_side {

@@ -22,8 +22,6 @@ pub const HELM_VERSION: &str = "v4.3.0";
 pub struct Rendered {
     /// The chart as processed (dependencies resolved), to store in the release.
     pub chart: Chart,
-    /// Helm's manifest string (non-hook documents, install order, `# Source:` framed).
-    pub manifest: String,
     /// The non-hook documents in install order.
     pub documents: Vec<Document>,
     /// Hooks, in Helm's stored order.
@@ -32,6 +30,14 @@ pub struct Rendered {
     pub notes: String,
     /// Hooks with unknown events, which Helm skips (a warning each).
     pub skipped_hooks: Vec<SkippedHook>,
+}
+
+impl Rendered {
+    /// Helm's manifest string: the non-hook documents in install order, `# Source:` framed.
+    /// Built on demand: `template` prints the documents without it.
+    pub fn manifest(&self) -> String {
+        manifest::frame_documents(&self.documents)
+    }
 }
 
 /// Rendering switches of install, upgrade and template (Helm's flags of the same names).
@@ -104,7 +110,6 @@ pub fn render_chart(
     let sorted = sorted?;
     let notes = manifest::collect_notes(&notes, &chart.metadata.name, false, false);
     Ok(Rendered {
-        manifest: sorted.manifest(),
         documents: sorted.documents,
         hooks: sorted.hooks,
         skipped_hooks: sorted.skipped_hooks,

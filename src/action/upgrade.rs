@@ -218,7 +218,7 @@ async fn upgrade_unlocked(
         },
         chart: rendered.chart.clone(),
         config: values,
-        manifest: rendered.manifest.clone(),
+        manifest: rendered.manifest(),
         hooks: rendered.hooks.clone(),
         revision,
         labels: last.labels.clone(),
