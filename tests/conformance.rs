@@ -538,6 +538,7 @@ fn every_reproducible_conformance_chart_renders_helms_notes() {
                 },
                 cluster: None,
                 flags: Default::default(),
+                preparse: None,
             },
         )
         .unwrap_or_else(|e| panic!("{}: render failed: {e}", case.name));

@@ -130,6 +130,7 @@ async fn install_unlocked(
             capabilities: cluster_capabilities(&ctx.client, &discovery),
             cluster: Some((&ctx.client, &discovery)),
             flags: options.render,
+            preparse: None,
         },
     )?;
     notes.extend(

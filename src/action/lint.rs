@@ -417,6 +417,7 @@ fn template_rules(linter: &mut Linter, loaded: Result<Chart, String>, options: &
         lookup: None,
         enable_dns: false,
         lint_mode: true,
+        preparse: None,
     };
     let rendered = match crate::engine::render(&processed, &values, &render_options) {
         Ok(rendered) => rendered,

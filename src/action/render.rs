@@ -9,7 +9,7 @@ use tokio::runtime::Handle;
 
 use super::Error;
 use crate::chart::Chart;
-use crate::engine::{self, Capabilities, Lookup, ReleaseInfo, RenderOptions};
+use crate::engine::{self, Capabilities, Lookup, Preparse, ReleaseInfo, RenderOptions};
 use crate::kube::{Client, Discovery};
 use crate::release::manifest::{self, Document, SkippedHook};
 use crate::release::{Hook, KindOrder};
@@ -59,6 +59,45 @@ pub struct RenderRequest<'a> {
     pub cluster: Option<(&'a Client, &'a Discovery)>,
     /// `--enable-dns`, `--skip-schema-validation`.
     pub flags: RenderFlags,
+    /// The chart's templates parsed ahead by [`load_chart`], if they were.
+    pub preparse: Option<&'a Preparse>,
+}
+
+/// Loads the chart at `path` (a directory or an archive) to render it with `flags`, and
+/// starts parsing its templates while its values files load (see [`Preparse`]).
+pub fn load_chart(
+    path: &std::path::Path,
+    flags: RenderFlags,
+) -> Result<(Chart, Option<Preparse>), crate::chart::Error> {
+    let mut preparse = None;
+    let chart = crate::chart::load_chart_then(path, |files| {
+        let Some(root) = crate::chart::top_chart_name(files) else {
+            return;
+        };
+        // Named as a render names them when each subchart's folder bears its name (the
+        // usual case); the render parses any other template itself.
+        let templates = (files.iter())
+            .filter(|f| is_template_path(&f.name))
+            .map(|f| (format!("{root}/{}", f.name), f.data.clone()))
+            .collect();
+        preparse = Some(Preparse::start(templates, flags.enable_dns));
+    })?;
+    Ok((chart, preparse))
+}
+
+/// Whether `rel` (from the top chart) is in the `templates/` folder of the top chart or of
+/// a subchart folder.
+fn is_template_path(rel: &str) -> bool {
+    let mut rest = rel;
+    loop {
+        if rest.starts_with("templates/") {
+            return true;
+        }
+        let Some((_, inner)) = rest.strip_prefix("charts/").and_then(|r| r.split_once('/')) else {
+            return false;
+        };
+        rest = inner;
+    }
 }
 
 /// Refuses a chart whose declared dependencies are missing from `charts/` (Helm's
@@ -89,6 +128,7 @@ pub fn render_chart(
         lookup: lookup.as_ref().map(|l| l as &(dyn Lookup + Sync)),
         enable_dns: request.flags.enable_dns,
         lint_mode: false,
+        preparse: request.preparse,
     };
     // The engine renders on its own thread; `lookup` drives its requests from there with
     // the runtime handle, whose worker threads (not the caller's) run the I/O. This thread
@@ -156,5 +196,180 @@ impl Lookup for ClusterLookup<'_> {
             ))
             .map(Value::Object)
             .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::action::template::{TemplateOptions, template};
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// A parent chart with a subchart folder `sub` (chart `sub`, required as `requirement`)
+    /// whose `define` the parent overrides.
+    fn chart_dir(requirement: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "Chart.yaml",
+            &format!("apiVersion: v2\nname: parent\nversion: 1.0.0\ndependencies:\n{requirement}"),
+        );
+        write(
+            root,
+            "values.yaml",
+            "greeting: hello\nsub:\n  enabled: true\n",
+        );
+        write(
+            root,
+            "templates/_helpers.tpl",
+            "{{- define \"sub.label\" }}from-parent{{ end }}",
+        );
+        write(
+            root,
+            "templates/cm.yaml",
+            "kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  g: {{ .Values.greeting | quote }}\n",
+        );
+        write(
+            root,
+            "charts/sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        );
+        write(root, "charts/sub/values.yaml", "count: 2\n");
+        write(
+            root,
+            "charts/sub/templates/_helpers.tpl",
+            "{{- define \"sub.label\" }}from-sub{{ end }}",
+        );
+        write(
+            root,
+            "charts/sub/templates/svc.yaml",
+            "kind: Service\nmetadata:\n  name: {{ .Chart.Name }}-{{ .Values.count }}\n  labels:\n    l: {{ include \"sub.label\" . }}\n",
+        );
+        dir
+    }
+
+    const PLAIN: &str = "- name: sub\n  version: 0.1.0\n  condition: sub.enabled\n";
+
+    fn options(preparse: Option<Preparse>) -> TemplateOptions {
+        TemplateOptions {
+            name: "rel".into(),
+            namespace: "ns".into(),
+            include_hooks: true,
+            preparse: preparse.map(Arc::new),
+            ..TemplateOptions::default()
+        }
+    }
+
+    /// `template` of the chart at `dir`, with its templates parsed ahead and without.
+    fn both_ways(
+        dir: &Path,
+    ) -> (
+        Result<String, String>,
+        Result<String, String>,
+        Arc<Preparse>,
+    ) {
+        let (chart, preparse) = load_chart(dir, RenderFlags::default()).unwrap();
+        let preparse = preparse.expect("templates are parsed ahead");
+        let options = options(None);
+        let ahead_options = TemplateOptions {
+            preparse: Some(Arc::new(preparse)),
+            ..options.clone()
+        };
+        let ahead = template(chart, &ahead_options).map_err(|e| e.to_string());
+        let plain =
+            template(crate::chart::load_chart(dir).unwrap(), &options).map_err(|e| e.to_string());
+        (ahead, plain, ahead_options.preparse.unwrap())
+    }
+
+    #[test]
+    fn templates_parsed_ahead_render_exactly_as_templates_parsed_by_the_render() {
+        let dir = chart_dir(PLAIN);
+        let (ahead, plain, preparse) = both_ways(dir.path());
+        let text = ahead.unwrap();
+        assert_eq!(Ok(text.clone()), plain);
+        assert!(
+            text.contains("name: sub-2\n  labels:\n    l: from-parent"),
+            "{text}"
+        );
+        // The render took every template from the parse ahead.
+        assert!(preparse.finish(["parent/templates/cm.yaml"]).is_empty());
+    }
+
+    #[test]
+    fn an_aliased_subchart_is_parsed_by_the_render_under_its_alias() {
+        let dir = chart_dir("- name: sub\n  version: 0.1.0\n  alias: other\n");
+        let (ahead, plain, _) = both_ways(dir.path());
+        let text = ahead.unwrap();
+        assert_eq!(Ok(text.clone()), plain);
+        assert!(
+            text.contains("# Source: parent/charts/other/templates/svc.yaml\nkind: Service\nmetadata:\n  name: other-2"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_parse_error_is_the_same_whether_the_template_was_parsed_ahead_or_not() {
+        let dir = chart_dir(PLAIN);
+        write(
+            dir.path(),
+            "charts/sub/templates/bad.yaml",
+            "a: {{ .Values.x\n",
+        );
+        write(dir.path(), "templates/worse.yaml", "b: {{ nosuchfunc }}\n");
+        let (ahead, plain, _) = both_ways(dir.path());
+        let error = ahead.unwrap_err();
+        assert_eq!(Err(error.clone()), plain);
+        assert!(
+            error.contains("parent/charts/sub/templates/bad.yaml"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_disabled_subchart_that_does_not_parse_fails_no_render_parsed_ahead() {
+        let dir = chart_dir(PLAIN);
+        write(
+            dir.path(),
+            "values.yaml",
+            "greeting: hi\nsub:\n  enabled: false\n",
+        );
+        write(
+            dir.path(),
+            "charts/sub/templates/bad.yaml",
+            "a: {{ end }}\n",
+        );
+        let (ahead, plain, _) = both_ways(dir.path());
+        let text = ahead.unwrap();
+        assert_eq!(Ok(text.clone()), plain);
+        assert!(!text.contains("kind: Service"), "{text}");
+    }
+
+    #[test]
+    fn templates_parsed_ahead_for_another_function_table_are_left_alone() {
+        let dir = chart_dir(PLAIN);
+        let (chart, preparse) = load_chart(dir.path(), RenderFlags::default()).unwrap();
+        let preparse = Arc::new(preparse.unwrap());
+        let options = TemplateOptions {
+            render: RenderFlags {
+                enable_dns: true,
+                ..RenderFlags::default()
+            },
+            preparse: Some(Arc::clone(&preparse)),
+            ..options(None)
+        };
+        let text = template(chart, &options).unwrap();
+        assert!(text.contains("l: from-parent"), "{text}");
+        // Parsed without `--enable-dns`, so the render parsed every template itself.
+        let left = preparse.finish(["parent/templates/cm.yaml"]);
+        assert!(left.contains_key("parent/templates/cm.yaml"));
     }
 }

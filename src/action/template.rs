@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::Error;
 use super::render::{HELM_VERSION, RenderFlags, RenderRequest, render_chart};
 use crate::chart::Chart;
-use crate::engine::{Capabilities, ReleaseInfo};
+use crate::engine::{Capabilities, Preparse, ReleaseInfo};
 use crate::release::HookEvent;
 
 /// The Kubernetes version `template` assumes without `--kube-version`.
@@ -74,6 +74,8 @@ pub struct TemplateOptions {
     pub include_crds: bool,
     /// `--enable-dns`, `--skip-schema-validation`.
     pub render: RenderFlags,
+    /// The chart's templates parsed ahead by [`super::render::load_chart`], if they were.
+    pub preparse: Option<std::sync::Arc<Preparse>>,
 }
 
 /// One framed block of `helm template` output: where it came from and its text.
@@ -169,6 +171,7 @@ pub fn render_template(chart: Chart, options: &TemplateOptions) -> Result<Templa
             },
             cluster: None,
             flags: options.render,
+            preparse: options.preparse.as_deref(),
         },
     )?;
     let mut output = TemplateOutput::default();

@@ -202,6 +202,7 @@ async fn upgrade_unlocked(
             capabilities: cluster_capabilities(&ctx.client, &discovery),
             cluster: Some((&ctx.client, &discovery)),
             flags: options.render,
+            preparse: None,
         },
     )?;
     let server_side = options.server_side.resolve(last.apply_method);

@@ -28,13 +28,24 @@ const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
 /// Loads a chart from a directory or a `.tgz` file (Helm's `loader.Load`).
 pub fn load_chart(path: impl AsRef<Path>) -> Result<Chart, Error> {
+    load_chart_then(path, |_| {})
+}
+
+/// [`load_chart`], showing `on_read` every file of the chart (named from the top chart:
+/// `templates/x.yaml`, `charts/sub/templates/y.yaml`) once all are read and before the
+/// values files are parsed, so that the caller can start work on them meanwhile. Not
+/// called when reading fails.
+pub fn load_chart_then(
+    path: impl AsRef<Path>,
+    on_read: impl FnOnce(&[ChartFile]),
+) -> Result<Chart, Error> {
     let path = path.as_ref();
     let meta = std::fs::metadata(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
     if meta.is_dir() {
-        load_dir(path)
+        load_dir_then(path, on_read)
     } else {
         let data = std::fs::read(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
@@ -47,12 +58,18 @@ pub fn load_chart(path: impl AsRef<Path>) -> Result<Chart, Error> {
                 sniff_content_type(&data)
             )));
         }
-        load_archive(&data)
+        let files = archive_files(&data)?;
+        on_read(&files);
+        load_files(files)
     }
 }
 
 /// Loads a chart directory, honouring its `.helmignore` (Helm's `LoadDir`).
 pub fn load_dir(dir: &Path) -> Result<Chart, Error> {
+    load_dir_then(dir, |_| {})
+}
+
+fn load_dir_then(dir: &Path, on_read: impl FnOnce(&[ChartFile])) -> Result<Chart, Error> {
     let ignore_path = dir.join(".helmignore");
     let rules = if ignore_path.is_file() {
         let text = std::fs::read_to_string(&ignore_path).map_err(|source| Error::Io {
@@ -69,8 +86,10 @@ pub fn load_dir(dir: &Path) -> Result<Chart, Error> {
     let mut found = Vec::new();
     let walked = walk(dir, "", &rules, &mut found);
     // Read errors of files found before the walk failed come first, as if read in order.
-    let (files, mut parsed) = read_found(found)?;
+    let files = read_found(found)?;
     walked?;
+    on_read(&files);
+    let mut parsed = parse_values_files(&files);
     build_chart(files, "", &mut parsed)
 }
 
@@ -81,11 +100,14 @@ struct Found {
     meta: std::fs::Metadata,
 }
 
-/// Below this much work (bytes read, values bytes weighted by [`VALUES_PARSE_WEIGHT`]), a
-/// second loading thread costs more than it saves.
+/// Below this much work (see [`read_work`]; values files by their size), a second
+/// loading thread costs more than it saves.
 const PARALLEL_LOAD_WORK: u64 = 256 * 1024;
-/// How much more a byte of values YAML costs to parse than a byte of any file to read.
-const VALUES_PARSE_WEIGHT: u64 = 16;
+/// Files at least this big are mapped rather than read: no copy, no fresh pages, and
+/// nothing at all for the parts never looked at (most charts' CRDs, READMEs).
+const MAP_FILE_SIZE: u64 = 64 * 1024;
+/// What opening and reading a small file costs, in bytes of copying.
+const FILE_OPEN_WORK: u64 = 4096;
 
 /// Values files parsed while loading, by path from the top chart; successes only.
 type ParsedValues = HashMap<String, Map<String, Value>>;
@@ -108,94 +130,120 @@ fn is_values_path(rel: &str) -> bool {
     }
 }
 
-/// One found file, read (and its values parsed, for a values file that parses).
-type ReadFile = Result<(ChartFile, Option<Map<String, Value>>), Error>;
-
-/// Reads the found files and parses their charts' values files, split over two threads by
-/// estimated work when there is enough, and returns the files in order (or the first read
-/// error in that order). A values file that does not parse is left out of the parsed
-/// ones: [`build_chart`] parses it again in its turn, so errors come exactly as in order.
-fn read_found(found: Vec<Found>) -> Result<(Vec<ChartFile>, ParsedValues), Error> {
-    let work = |f: &Found| {
-        let weight = if is_values_path(&f.rel) {
-            VALUES_PARSE_WEIGHT
-        } else {
-            1
-        };
-        f.meta.len().saturating_mul(weight)
-    };
-    let read = |f: &Found| -> ReadFile {
-        let data = std::fs::read(&f.path).map_err(|source| Error::Io {
-            path: f.path.clone(),
-            source,
-        })?;
-        let data = strip_bom(data);
-        let values = is_values_path(&f.rel)
-            .then(|| yaml::parse_values(&String::from_utf8_lossy(&data)).ok())
-            .flatten();
-        let file = ChartFile {
-            name: f.rel.clone(),
-            data: data.into(),
-            modtime: f.meta.modified().ok().map(ModTime::File),
-        };
-        Ok((file, values))
-    };
-    let works: Vec<u64> = found.iter().map(work).collect();
-    let mut results: Vec<Option<ReadFile>> = if works.iter().sum::<u64>() < PARALLEL_LOAD_WORK {
-        found.iter().map(|f| Some(read(f))).collect()
-    } else {
-        // Biggest first into the lighter of two bins: one big values file gets a thread
-        // of its own while the other reads everything else.
-        let mut order: Vec<usize> = (0..found.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(works[i]));
-        let (mut mine, mut theirs) = ((Vec::new(), 0), (Vec::new(), 0));
-        for i in order {
-            let bin = if mine.1 <= theirs.1 {
-                &mut mine
-            } else {
-                &mut theirs
-            };
-            bin.0.push(i);
-            bin.1 += works[i];
-        }
-        let read_all = |indices: &[usize]| -> Vec<(usize, ReadFile)> {
-            indices.iter().map(|&i| (i, read(&found[i]))).collect()
-        };
-        let mut results: Vec<Option<ReadFile>> = found.iter().map(|_| None).collect();
-        let (done_here, done_there) = std::thread::scope(|scope| {
-            let other = std::thread::Builder::new()
-                .name("rhelm-load".into())
-                .spawn_scoped(scope, || read_all(&theirs.0));
-            let here = read_all(&mine.0);
-            let there = match other {
-                Ok(handle) => match handle.join() {
-                    Ok(there) => there,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                Err(_) => read_all(&theirs.0),
-            };
-            (here, there)
-        });
-        for (i, result) in done_here.into_iter().chain(done_there) {
-            results[i] = Some(result);
-        }
-        results
-    };
-    let mut files = Vec::with_capacity(found.len());
-    let mut parsed = ParsedValues::new();
-    for result in results.iter_mut() {
-        // Every index was read by exactly one of the two bins.
-        let Some(result) = result.take() else {
-            continue;
-        };
-        let (file, values) = result?;
-        if let Some(values) = values {
-            parsed.insert(file.name.clone(), values);
-        }
-        files.push(file);
+/// Runs `job` over `items`, split over two threads by estimated `work` when the total
+/// reaches `parallel_from` (biggest first into the lighter bin), and returns the results
+/// in the order of `items`.
+fn split_in_two<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> u64,
+    parallel_from: u64,
+    job: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let works: Vec<u64> = items.iter().map(work).collect();
+    if works.iter().sum::<u64>() < parallel_from {
+        return items.iter().map(job).collect();
     }
-    Ok((files, parsed))
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(works[i]));
+    let (mut mine, mut theirs) = ((Vec::new(), 0), (Vec::new(), 0));
+    for i in order {
+        let bin = if mine.1 <= theirs.1 {
+            &mut mine
+        } else {
+            &mut theirs
+        };
+        bin.0.push(i);
+        bin.1 += works[i];
+    }
+    let run = |indices: &[usize]| -> Vec<(usize, R)> {
+        indices.iter().map(|&i| (i, job(&items[i]))).collect()
+    };
+    let (here, there) = std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .name("rhelm-load".into())
+            .spawn_scoped(scope, || run(&theirs.0));
+        let here = run(&mine.0);
+        let there = match other {
+            Ok(handle) => match handle.join() {
+                Ok(there) => there,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(_) => run(&theirs.0),
+        };
+        (here, there)
+    });
+    let mut results: Vec<Option<R>> = items.iter().map(|_| None).collect();
+    for (i, result) in here.into_iter().chain(there) {
+        results[i] = Some(result);
+    }
+    // Every index went to exactly one of the two bins.
+    results.into_iter().flatten().collect()
 }
+
+/// What reading `f` costs, roughly, in bytes copied.
+fn read_work(f: &Found) -> u64 {
+    if f.meta.len() >= MAP_FILE_SIZE {
+        FILE_OPEN_WORK
+    } else {
+        FILE_OPEN_WORK + f.meta.len()
+    }
+}
+
+/// Reads the found files (on two threads when there is enough to read) and returns them
+/// in order, or the first read error in that order.
+fn read_found(found: Vec<Found>) -> Result<Vec<ChartFile>, Error> {
+    split_in_two(&found, read_work, PARALLEL_LOAD_WORK, |f| {
+        Ok(ChartFile {
+            name: f.rel.clone(),
+            data: read_file(&f.path, f.meta.len())?,
+            modtime: f.meta.modified().ok().map(ModTime::File),
+        })
+    })
+    .into_iter()
+    .collect()
+}
+
+/// The contents of the file at `path` (of `len` bytes when found), a UTF-8 BOM dropped.
+fn read_file(path: &Path, len: u64) -> Result<bytes::Bytes, Error> {
+    let io_error = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if len < MAP_FILE_SIZE {
+        return Ok(strip_bom(std::fs::read(path).map_err(io_error)?).into());
+    }
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    // SAFETY: the map is only read, through the `Bytes` that owns it. Like every program
+    // that maps files (ripgrep, git), this relies on the file not being truncated or
+    // rewritten while the chart is in use: loading a chart that is being written is
+    // unreliable anyway, read or mapped.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_error)?;
+    let data = bytes::Bytes::from_owner(map);
+    Ok(if data.starts_with(UTF8_BOM) {
+        data.slice(UTF8_BOM.len()..)
+    } else {
+        data
+    })
+}
+
+/// Parses the charts' values files (on two threads when they are big enough); a file
+/// that does not parse is left out: [`build_chart`] parses it again in its turn, so errors
+/// come exactly as in order.
+fn parse_values_files(files: &[ChartFile]) -> ParsedValues {
+    let values: Vec<&ChartFile> = files.iter().filter(|f| is_values_path(&f.name)).collect();
+    let parsed = split_in_two(
+        &values,
+        |f| f.data.len() as u64,
+        PARALLEL_VALUES_BYTES,
+        |f| yaml::parse_values(&String::from_utf8_lossy(&f.data)).ok(),
+    );
+    (values.iter().zip(parsed))
+        .filter_map(|(f, parsed)| Some((f.name.clone(), parsed?)))
+        .collect()
+}
+
+/// Below this many bytes of values files in all, a second thread costs more than it saves.
+const PARALLEL_VALUES_BYTES: u64 = 32 * 1024;
 
 /// Recursively finds the files to load in lexical order (Go's `filepath.Walk`), following
 /// symlinks. On an error, `out` holds the files found before it.
@@ -473,6 +521,19 @@ fn build_chart(
         chart.dependencies.push(sub);
     }
     Ok(chart)
+}
+
+/// The name in the top chart's `Chart.yaml` among `files` (as [`load_chart_then`] shows
+/// them), if there is one.
+pub fn top_chart_name(files: &[ChartFile]) -> Option<String> {
+    let file = files.iter().find(|f| f.name == "Chart.yaml")?;
+    match parse_yaml_file(file).ok()? {
+        Value::Object(mut doc) => match doc.remove("name")? {
+            Value::String(name) => Some(name),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn parse_yaml_file(file: &ChartFile) -> Result<Value, Error> {

@@ -202,10 +202,24 @@ fn value_sources(values: &ValuesArgs) -> ValueSources {
 }
 
 fn load_chart(path: &std::path::Path) -> Result<crate::chart::Chart> {
+    check_chart_path(path)?;
+    Ok(crate::chart::load_chart(path)?)
+}
+
+/// [`load_chart`], parsing the templates meanwhile for a render with `flags`.
+fn load_chart_to_render(
+    path: &std::path::Path,
+    flags: RenderFlags,
+) -> Result<(crate::chart::Chart, Option<crate::engine::Preparse>)> {
+    check_chart_path(path)?;
+    Ok(crate::action::render::load_chart(path, flags)?)
+}
+
+fn check_chart_path(path: &std::path::Path) -> Result<()> {
     if !path.exists() {
         return Err(anyhow!("path {:?} not found", path.display().to_string()));
     }
-    Ok(crate::chart::load_chart(path)?)
+    Ok(())
 }
 
 fn user_values(values: &ValuesArgs) -> Result<serde_json::Map<String, serde_json::Value>> {
@@ -424,10 +438,12 @@ fn run_template(global: &GlobalArgs, a: TemplateArgs, printer: Printer) -> Resul
         _ => return Err(anyhow!("expected [NAME] CHART")),
     };
     crate::action::names::validate_release_name(&name).map_err(|e| anyhow!(e))?;
-    let chart = load_chart(std::path::Path::new(&chart_path))?;
+    let render = render_flags(&a.render);
+    let (chart, preparse) = load_chart_to_render(std::path::Path::new(&chart_path), render)?;
     warn_deprecated(&printer, &chart);
     let options = TemplateOptions {
-        render: render_flags(&a.render),
+        render,
+        preparse: preparse.map(std::sync::Arc::new),
         name,
         namespace: global
             .namespace

@@ -251,6 +251,7 @@ fn run_case_with(case: &str, extra_values: &str) -> Result<(usize, usize, Vec<St
         lookup: None,
         enable_dns: false,
         lint_mode: false,
+        preparse: None,
     };
     let started = std::time::Instant::now();
     let rendered = render(&chart, &values, &opts).map_err(|e| format!("render: {e}"))?;

@@ -23,9 +23,11 @@ pub mod gofmt;
 pub mod lex;
 pub mod objects;
 pub mod parse;
+pub mod preparse;
 pub mod render;
 pub mod value;
 
 pub use exec::Lookup;
+pub use preparse::Preparse;
 pub use render::{Capabilities, Error, ReleaseInfo, RenderOptions, render};
 pub use value::{Func, FuncError, IntType, Object, Value};

@@ -19,7 +19,8 @@ use crate::chart::{Chart, ChartFile};
 use super::exec::{Env, ExecError, Lookup, WARN_END, WARN_START};
 use super::funcs;
 use super::objects::{Files, capabilities_object, chart_object};
-use super::parse::{FuncTable, Source, TreeSet, is_empty_tree, parse_all};
+use super::parse::{FuncTable, ParseError, Source, TreeSet, is_empty_tree, parse, parse_all};
+use super::preparse::Preparse;
 use super::value::Value;
 
 /// `.Release`: who is being rendered, and how.
@@ -64,6 +65,8 @@ pub struct RenderOptions<'a> {
     pub enable_dns: bool,
     /// Helm's lint mode (`helm lint`): `required` and `fail` render `""` instead of failing.
     pub lint_mode: bool,
+    /// The chart's templates, parsed ahead while it loaded (see [`Preparse`]), if they were.
+    pub preparse: Option<&'a Preparse>,
 }
 
 /// A render failure; `Display` is exactly what Helm prints after `Error: `.
@@ -149,6 +152,8 @@ pub fn render_with<T>(
 
 struct Renderable<'c> {
     path: String,
+    /// The file's bytes, which `text` reads (to recognise a template parsed ahead).
+    data: &'c bytes::Bytes,
     text: std::borrow::Cow<'c, str>,
     top: Value,
     base_path: String,
@@ -168,6 +173,8 @@ fn map_value(entries: Vec<(&str, Value)>) -> Value {
 /// to wait for it: [`Leftovers::free_detached`] frees them on a thread of their own.
 struct Leftovers {
     _trees: TreeSet,
+    /// Trees parsed ahead that the render did not use (disabled or renamed subcharts).
+    _unused: Vec<TreeSet>,
     _values: Vec<Value>,
 }
 
@@ -199,21 +206,27 @@ impl Leftovers {
     }
 }
 
-fn render_here(
-    chart: &Chart,
-    values: &serde_json::Map<String, serde_json::Value>,
-    opts: &RenderOptions,
-    done: &mut dyn FnMut(String, String),
-) -> Result<Leftovers, Error> {
+/// The functions templates may call (`getHostByName` resolving only with `--enable-dns`),
+/// and `toYaml` for `.Files`.
+pub(super) fn function_table(enable_dns: bool) -> (FuncTable, Option<super::value::Func>) {
     let mut pure = funcs::builtin_functions();
-    if !opts.enable_dns {
+    if !enable_dns {
         pure.insert(
             "getHostByName",
             funcs::sprig_misc::get_host_by_name_disabled,
         );
     }
     let to_yaml = pure.get("toYaml").copied();
-    let table = FuncTable::new(&pure);
+    (FuncTable::new(&pure), to_yaml)
+}
+
+fn render_here(
+    chart: &Chart,
+    values: &serde_json::Map<String, serde_json::Value>,
+    opts: &RenderOptions,
+    done: &mut dyn FnMut(String, String),
+) -> Result<Leftovers, Error> {
+    let (table, to_yaml) = function_table(opts.enable_dns);
 
     let release = &opts.release;
     let release_value = map_value(vec![
@@ -273,14 +286,37 @@ fn render_here(
             }
         }
     };
-    let parsed = parse_all(&sources, &table, fill_tops).map_err(|e| {
+    let parse_error = |e: ParseError| {
         let text = e.to_string();
         let tokens: Vec<&str> = text.split(": ").collect();
         Error::Parse {
             location: tokens.get(1).copied().unwrap_or_default().to_string(),
             message: tokens.last().copied().unwrap_or_default().to_string(),
         }
-    })?;
+    };
+    let mut unused = Vec::new();
+    let parsed = match opts.preparse.filter(|p| p.enable_dns() == opts.enable_dns) {
+        None => parse_all(&sources, &table, fill_tops).map_err(parse_error)?,
+        Some(preparse) => {
+            fill_tops();
+            let mut ready = preparse.finish(templates.iter().map(|t| t.path.as_str()));
+            let mut parsed = Vec::with_capacity(templates.len());
+            for t in &templates {
+                // Parsed ahead from these very bytes under this name: what parsing gives.
+                let trees = match ready.remove(&t.path) {
+                    Some(r)
+                        if r.data.as_ptr() == t.data.as_ptr() && r.data.len() == t.data.len() =>
+                    {
+                        r.parsed
+                    }
+                    _ => parse(&t.path, &t.text, &table),
+                };
+                parsed.push(trees.map_err(parse_error)?);
+            }
+            unused.extend(ready.into_values().filter_map(|r| r.parsed.ok()));
+            parsed
+        }
+    };
     drop(sources);
     let mut set = TreeSet::with_capacity(parsed.iter().map(TreeSet::len).sum());
     for trees in parsed {
@@ -324,6 +360,7 @@ fn render_here(
     drop(shared);
     Ok(Leftovers {
         _trees: set,
+        _unused: unused,
         _values: templates.into_iter().map(|t| t.top).collect(),
     })
 }
@@ -514,6 +551,7 @@ fn collect<'c>(
         };
         out.push(Renderable {
             path: format!("{full_path}/{}", t.name),
+            data: &t.data,
             text,
             top: top.clone(),
             base_path: format!("{full_path}/templates"),
@@ -562,6 +600,7 @@ mod tests {
             lookup: None,
             enable_dns: false,
             lint_mode: false,
+            preparse: None,
         }
     }
 
