@@ -8,6 +8,7 @@
 pub mod action;
 pub mod chart;
 pub mod cli;
+mod detached;
 pub mod engine;
 pub mod kube;
 pub mod release;

@@ -105,20 +105,40 @@ impl TemplateOutput {
         let size: usize = (self.manifest.iter().chain(&self.hooks))
             .map(|b| b.path.len() + b.content.len() + 16)
             .sum();
-        let mut out = String::with_capacity(size + 1);
-        for block in &self.manifest {
-            push_block(&mut out, block);
-        }
-        // TrimSpace of the manifest part, in place (it can be megabytes).
-        out.truncate(out.trim_end().len());
-        let leading = out.len() - out.trim_start().len();
-        out.drain(..leading);
-        out.push('\n');
-        for hook in &self.hooks {
-            push_block(&mut out, hook);
-        }
-        out
+        let mut out = Vec::with_capacity(size + 1);
+        // Writing to a `Vec` cannot fail, and only `str`s are written.
+        let _ = self.write_text(&mut out);
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
+
+    /// Writes [`TemplateOutput::to_text`] to `out` without building it first (it can be
+    /// megabytes).
+    pub fn write_text(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        // TrimSpace of the manifest part: every block starts with its `---` frame, so
+        // only the end of the last one can have space to trim, and never past its frame.
+        if let Some((last, blocks)) = self.manifest.split_last() {
+            for block in blocks {
+                write_block(out, block)?;
+            }
+            let mut tail = String::with_capacity(last.path.len() + last.content.len() + 16);
+            push_block(&mut tail, last);
+            out.write_all(tail.trim_end().as_bytes())?;
+        }
+        out.write_all(b"\n")?;
+        for hook in &self.hooks {
+            write_block(out, hook)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_block(out: &mut impl std::io::Write, block: &Block) -> std::io::Result<()> {
+    out.write_all(b"---\n# Source: ")?;
+    out.write_all(block.path.as_bytes())?;
+    out.write_all(b"\n")?;
+    out.write_all(block.content.as_bytes())?;
+    out.write_all(b"\n")
 }
 
 fn push_block(out: &mut String, block: &Block) {
@@ -185,6 +205,7 @@ pub fn render_template(chart: Chart, options: &TemplateOptions) -> Result<Templa
             })
             .collect();
     }
+    crate::detached::drop_detached(rendered.chart, crate::detached::DATA_STACK);
     output
         .manifest
         .extend(rendered.documents.into_iter().map(|d| Block {
@@ -335,6 +356,21 @@ mod tests {
         assert_eq!(
             output.to_text(),
             "---\n# Source: c/templates/x.yaml\nkind: X\n---\n# Source: c/templates/a.yaml\nkind: Job\n\n"
+        );
+    }
+
+    #[test]
+    fn a_blank_last_document_is_trimmed_up_to_its_source_line() {
+        let output = TemplateOutput {
+            manifest: vec![
+                block("c/templates/x.yaml", "kind: X\n"),
+                block("c/templates/y.yaml", " \n\n"),
+            ],
+            hooks: vec![],
+        };
+        assert_eq!(
+            output.to_text(),
+            "---\n# Source: c/templates/x.yaml\nkind: X\n\n---\n# Source: c/templates/y.yaml\n"
         );
     }
 

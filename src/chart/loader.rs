@@ -97,16 +97,16 @@ fn load_dir_then(dir: &Path, on_read: impl FnOnce(&[ChartFile])) -> Result<Chart
 struct Found {
     rel: String,
     path: PathBuf,
-    meta: std::fs::Metadata,
 }
 
-/// Below this much work (see [`read_work`]; values files by their size), a second
-/// loading thread costs more than it saves.
+/// Below this much work (files by [`FILE_OPEN_WORK`], values files by their size), a
+/// second loading thread costs more than it saves.
 const PARALLEL_LOAD_WORK: u64 = 256 * 1024;
 /// Files at least this big are mapped rather than read: no copy, no fresh pages, and
 /// nothing at all for the parts never looked at (most charts' CRDs, READMEs).
 const MAP_FILE_SIZE: u64 = 64 * 1024;
-/// What opening and reading a small file costs, in bytes of copying.
+/// What opening and reading a file costs, in bytes of copying (mapped files cost about as
+/// much, and most others are small).
 const FILE_OPEN_WORK: u64 = 4096;
 
 /// Values files parsed while loading, by path from the top chart; successes only.
@@ -180,49 +180,55 @@ fn split_in_two<T: Sync, R: Send>(
     results.into_iter().flatten().collect()
 }
 
-/// What reading `f` costs, roughly, in bytes copied.
-fn read_work(f: &Found) -> u64 {
-    if f.meta.len() >= MAP_FILE_SIZE {
-        FILE_OPEN_WORK
-    } else {
-        FILE_OPEN_WORK + f.meta.len()
-    }
-}
-
-/// Reads the found files (on two threads when there is enough to read) and returns them
-/// in order, or the first read error in that order.
+/// Reads the found files (on two threads when there are enough) and returns them in
+/// order, or the first error in that order.
 fn read_found(found: Vec<Found>) -> Result<Vec<ChartFile>, Error> {
-    split_in_two(&found, read_work, PARALLEL_LOAD_WORK, |f| {
-        Ok(ChartFile {
-            name: f.rel.clone(),
-            data: read_file(&f.path, f.meta.len())?,
-            modtime: f.meta.modified().ok().map(ModTime::File),
-        })
-    })
+    split_in_two(
+        &found,
+        |_| FILE_OPEN_WORK,
+        PARALLEL_LOAD_WORK,
+        |f| read_file(&f.path, &f.rel),
+    )
     .into_iter()
     .collect()
 }
 
-/// The contents of the file at `path` (of `len` bytes when found), a UTF-8 BOM dropped.
-fn read_file(path: &Path, len: u64) -> Result<bytes::Bytes, Error> {
+/// The file at `path`, named `rel`: its contents (a UTF-8 BOM dropped) and modification
+/// time. Refuses a file larger than Helm's limit.
+fn read_file(path: &Path, rel: &str) -> Result<ChartFile, Error> {
     let io_error = |source| Error::Io {
         path: path.to_path_buf(),
         source,
     };
-    if len < MAP_FILE_SIZE {
-        return Ok(strip_bom(std::fs::read(path).map_err(io_error)?).into());
+    let mut file = std::fs::File::open(path).map_err(io_error)?;
+    let meta = file.metadata().map_err(io_error)?;
+    let len = meta.len();
+    if len > MAX_DECOMPRESSED_FILE_SIZE {
+        return Err(Error::Archive(format!(
+            "chart file {rel:?} is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}"
+        )));
     }
-    let file = std::fs::File::open(path).map_err(io_error)?;
-    // SAFETY: the map is only read, through the `Bytes` that owns it. Like every program
-    // that maps files (ripgrep, git), this relies on the file not being truncated or
-    // rewritten while the chart is in use: loading a chart that is being written is
-    // unreliable anyway, read or mapped.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_error)?;
-    let data = bytes::Bytes::from_owner(map);
-    Ok(if data.starts_with(UTF8_BOM) {
-        data.slice(UTF8_BOM.len()..)
+    let data = if len < MAP_FILE_SIZE {
+        let mut data = Vec::with_capacity(len as usize);
+        file.read_to_end(&mut data).map_err(io_error)?;
+        strip_bom(data).into()
     } else {
-        data
+        // SAFETY: the map is only read, through the `Bytes` that owns it. Like every
+        // program that maps files (ripgrep, git), this relies on the file not being
+        // truncated or rewritten while the chart is in use: loading a chart that is being
+        // written is unreliable anyway, read or mapped.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_error)?;
+        let data = bytes::Bytes::from_owner(map);
+        if data.starts_with(UTF8_BOM) {
+            data.slice(UTF8_BOM.len()..)
+        } else {
+            data
+        }
+    };
+    Ok(ChartFile {
+        name: rel.to_string(),
+        data,
+        modtime: meta.modified().ok().map(ModTime::File),
     })
 }
 
@@ -252,20 +258,34 @@ fn walk(dir: &Path, prefix: &str, rules: &IgnoreRules, out: &mut Vec<Found>) -> 
         let path = path.to_path_buf();
         move |source| Error::Io { path, source }
     };
-    let mut entries: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+    let mut entries: Vec<(String, PathBuf, std::fs::FileType)> = std::fs::read_dir(dir)
         .map_err(io_err(dir))?
-        .map(|e| e.map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())))
-        .collect::<Result<_, _>>()
+        .map(|e| {
+            let e = e?;
+            Ok((
+                e.file_name().to_string_lossy().into_owned(),
+                e.path(),
+                e.file_type()?,
+            ))
+        })
+        .collect::<Result<_, std::io::Error>>()
         .map_err(io_err(dir))?;
-    entries.sort();
-    for (name, path) in entries {
+    entries.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    for (name, path, file_type) in entries {
         let rel = if prefix.is_empty() {
             name
         } else {
             format!("{prefix}/{name}")
         };
-        let meta = std::fs::metadata(&path).map_err(io_err(&path))?;
-        if meta.is_dir() {
+        // The directory entry tells files and folders apart; only a symbolic link (followed,
+        // as Helm does) or an entry of unknown type costs a `stat`. A file's size and time
+        // come from the open file when it is read.
+        let file_type = if file_type.is_file() || file_type.is_dir() {
+            file_type
+        } else {
+            std::fs::metadata(&path).map_err(io_err(&path))?.file_type()
+        };
+        if file_type.is_dir() {
             if !rules.ignores(&rel, true) {
                 walk(&path, &rel, rules, out)?;
             }
@@ -274,18 +294,13 @@ fn walk(dir: &Path, prefix: &str, rules: &IgnoreRules, out: &mut Vec<Found>) -> 
         if rules.ignores(&rel, false) {
             continue;
         }
-        if !meta.is_file() {
+        if !file_type.is_file() {
             return Err(Error::Archive(format!(
                 "cannot load irregular file {} as it has file mode type bits set",
                 path.display()
             )));
         }
-        if meta.len() > MAX_DECOMPRESSED_FILE_SIZE {
-            return Err(Error::Archive(format!(
-                "chart file {rel:?} is larger than the maximum file size {MAX_DECOMPRESSED_FILE_SIZE}"
-            )));
-        }
-        out.push(Found { rel, path, meta });
+        out.push(Found { rel, path });
     }
     Ok(())
 }
@@ -732,8 +747,12 @@ mod tests {
             .into_iter()
             .map(|f| ChartFile {
                 data: std::fs::read(&f.path).unwrap().into(),
+                modtime: std::fs::metadata(&f.path)
+                    .unwrap()
+                    .modified()
+                    .ok()
+                    .map(ModTime::File),
                 name: f.rel,
-                modtime: f.meta.modified().ok().map(ModTime::File),
             })
             .collect()
     }
@@ -944,6 +963,69 @@ mod tests {
             "\u{feff}apiVersion: v2\nname: bom\nversion: 1.0.0\n",
         );
         assert_eq!(load_chart(tmp.path()).unwrap().metadata.name, "bom");
+    }
+
+    #[test]
+    fn a_big_file_is_loaded_whole_without_its_bom() {
+        let tmp = tempfile::tempdir().unwrap();
+        basic_chart(tmp.path());
+        let body = "x".repeat(MAP_FILE_SIZE as usize * 2);
+        write(tmp.path(), "files/big.txt", &format!("\u{feff}{body}"));
+        let chart = load_chart(tmp.path()).unwrap();
+        let file = chart
+            .files
+            .iter()
+            .find(|f| f.name == "files/big.txt")
+            .unwrap();
+        assert_eq!(file.data, body.as_bytes());
+    }
+
+    #[test]
+    fn a_file_over_helms_size_limit_is_refused_by_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        basic_chart(tmp.path());
+        let big = std::fs::File::create(tmp.path().join("templates/big.yaml")).unwrap();
+        big.set_len(MAX_DECOMPRESSED_FILE_SIZE + 1).unwrap();
+        assert_eq!(
+            load_chart(tmp.path()).unwrap_err().to_string(),
+            "chart file \"templates/big.yaml\" is larger than the maximum file size 5242880"
+        );
+    }
+
+    #[test]
+    fn symbolic_links_are_followed_and_other_special_files_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        basic_chart(tmp.path());
+        let elsewhere = tempfile::tempdir().unwrap();
+        write(elsewhere.path(), "cm.yaml", "kind: ConfigMap\n");
+        write(elsewhere.path(), "more/notes.txt", "hi\n");
+        std::os::unix::fs::symlink(
+            elsewhere.path().join("cm.yaml"),
+            tmp.path().join("templates/linked.yaml"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(elsewhere.path().join("more"), tmp.path().join("more")).unwrap();
+        let chart = load_chart(tmp.path()).unwrap();
+        let linked = chart
+            .templates
+            .iter()
+            .find(|f| f.name == "templates/linked.yaml");
+        assert_eq!(linked.unwrap().data, "kind: ConfigMap\n".as_bytes());
+        assert!(chart.files.iter().any(|f| f.name == "more/notes.txt"));
+
+        let fifo = tmp.path().join("templates/pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        assert_eq!(
+            load_chart(tmp.path()).unwrap_err().to_string(),
+            format!(
+                "cannot load irregular file {} as it has file mode type bits set",
+                fifo.display()
+            )
+        );
     }
 
     #[test]

@@ -461,7 +461,12 @@ fn run_template(global: &GlobalArgs, a: TemplateArgs, printer: Printer) -> Resul
         include_crds: a.include_crds,
     };
     let Some(dir) = &a.output_dir else {
-        printer.out(&template(chart, &options)?)?;
+        if options.show_only.is_empty() {
+            let output = render_template(chart, &options)?;
+            printer.out_with(|mut out| output.write_text(&mut out))?;
+        } else {
+            printer.out(&template(chart, &options)?)?;
+        }
         return Ok(());
     };
     let output = render_template(chart, &options)?;

@@ -93,6 +93,9 @@ pub fn format_go_time<Tz: TimeZone>(time: &DateTime<Tz>) -> String {
     )
 }
 
+/// How much [`Printer::out_with`] gathers before each write to stdout.
+const OUT_BUFFER: usize = 64 << 10;
+
 /// Where results and messages go; decided once per command.
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
@@ -108,6 +111,16 @@ impl Printer {
             .write_all(text.as_bytes())
             .and_then(|_| stdout.flush())
         {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Writes a result to stdout as `write` produces it, in large pieces; a closed pipe is
+    /// not an error.
+    pub fn out_with(&self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+        let mut stdout = io::BufWriter::with_capacity(OUT_BUFFER, io::stdout().lock());
+        match write(&mut stdout).and_then(|()| stdout.flush()) {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other,
         }

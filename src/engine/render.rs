@@ -181,7 +181,8 @@ struct Leftovers {
 // SAFETY: `Rc` is `!Send` because clones of one `Rc` on two threads would update its
 // count without synchronisation; so this is sound if every clone of every `Rc` reachable
 // from a `Leftovers` is inside it. The only `Leftovers` is built at the end of
-// `render_here`, from the trees it parsed and the top-level values of its templates, after
+// `render_here`, from the trees it parsed or took from a `Preparse` (which keeps no handle
+// to them: see `preparse::SendTrees`) and the top-level values of its templates, after
 // it dropped every other holder of those `Rc`s: the `Env` (its `State`s, variables,
 // `tpl` trees, and clones of trees) and `Shared`; the rest of `render_here`'s locals hold
 // no `Rc` (functions are `fn` pointers). Values built while executing (including clones
@@ -193,16 +194,10 @@ struct Leftovers {
 unsafe impl Send for Leftovers {}
 
 impl Leftovers {
-    /// Frees everything on a new thread that nobody joins (a process may exit first); if
-    /// no thread can be had, frees it here.
+    /// Frees everything on a thread that nobody joins (see [`crate::detached`]).
     fn free_detached(self) {
         // Dropping a deeply nested tree recurses: the parse threads' headroom.
-        const STACK: usize = 512 << 20;
-        // On failure `spawn` drops the closure, and with it `self`, right here.
-        let _ = std::thread::Builder::new()
-            .name("rhelm-free".into())
-            .stack_size(STACK)
-            .spawn(move || drop(self));
+        crate::detached::drop_detached(self, 512 << 20);
     }
 }
 
