@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Map, Value};
 
@@ -85,11 +86,8 @@ fn load_dir_then(dir: &Path, on_read: impl FnOnce(&[ChartFile])) -> Result<Chart
     };
     let mut found = Vec::new();
     let walked = walk(dir, "", &rules, &mut found);
-    // Read errors of files found before the walk failed come first, as if read in order.
-    let files = read_found(found)?;
+    let (files, mut parsed) = read_found(&found, walked.is_ok(), on_read)?;
     walked?;
-    on_read(&files);
-    let mut parsed = parse_values_files(&files);
     build_chart(files, "", &mut parsed)
 }
 
@@ -99,8 +97,8 @@ struct Found {
     path: PathBuf,
 }
 
-/// Below this much work (files by [`FILE_OPEN_WORK`], values files by their size), a
-/// second loading thread costs more than it saves.
+/// Below this much work (files by [`FILE_OPEN_WORK`]), a second reading thread costs
+/// more than it saves.
 const PARALLEL_LOAD_WORK: u64 = 256 * 1024;
 /// Files at least this big are mapped rather than read: no copy, no fresh pages, and
 /// nothing at all for the parts never looked at (most charts' CRDs, READMEs).
@@ -180,17 +178,83 @@ fn split_in_two<T: Sync, R: Send>(
     results.into_iter().flatten().collect()
 }
 
-/// Reads the found files (on two threads when there are enough) and returns them in
-/// order, or the first error in that order.
-fn read_found(found: Vec<Found>) -> Result<Vec<ChartFile>, Error> {
-    split_in_two(
-        &found,
-        |_| FILE_OPEN_WORK,
-        PARALLEL_LOAD_WORK,
-        |f| read_file(&f.path, &f.rel),
-    )
-    .into_iter()
-    .collect()
+/// A found file and its place among them.
+type Numbered<'f> = (usize, &'f Found);
+
+/// Reads the found files and parses the values files among them, and returns the files in
+/// order (or the first read error in that order) with the values that parsed. Parsing
+/// values files is the longest part of loading, so they are read and parsed on a thread
+/// of their own from the start, while the other files are read (on two threads when there
+/// are enough); `on_read` then sees those (if all were read and `walked` is true), and this
+/// thread helps with the values files left. A values file that does not parse is left
+/// out: [`build_chart`] parses it again in its turn, so errors come exactly as in order.
+fn read_found(
+    found: &[Found],
+    walked: bool,
+    on_read: impl FnOnce(&[ChartFile]),
+) -> Result<(Vec<ChartFile>, ParsedValues), Error> {
+    let (values, others): (Vec<Numbered>, Vec<Numbered>) = found
+        .iter()
+        .enumerate()
+        .partition(|(_, f)| is_values_path(&f.rel));
+    let next_values = AtomicUsize::new(0);
+    let load_values = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next_values.fetch_add(1, Ordering::Relaxed);
+            let Some(&(at, f)) = values.get(i) else {
+                return done;
+            };
+            let loaded = read_file(&f.path, &f.rel).map(|file| {
+                let parsed = yaml::parse_values(&file.text()).ok();
+                (file, parsed)
+            });
+            done.push((at, loaded));
+        }
+    };
+    let mut slots: Vec<Option<Result<ChartFile, Error>>> = found.iter().map(|_| None).collect();
+    let mut parsed = ParsedValues::new();
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .name("rhelm-values".into())
+            .spawn_scoped(scope, load_values);
+        let read = split_in_two(
+            &others,
+            |_| FILE_OPEN_WORK,
+            PARALLEL_LOAD_WORK,
+            |(_, f)| read_file(&f.path, &f.rel),
+        );
+        if walked && read.iter().all(Result::is_ok) {
+            let files: Vec<ChartFile> = read.into_iter().flatten().collect();
+            on_read(&files);
+            for ((at, _), file) in others.iter().zip(files) {
+                slots[*at] = Some(Ok(file));
+            }
+        } else {
+            for ((at, _), file) in others.iter().zip(read) {
+                slots[*at] = Some(file);
+            }
+        }
+        let mut loaded = load_values();
+        // Without a helper, this thread took every values file.
+        if let Ok(handle) = helper {
+            match handle.join() {
+                Ok(there) => loaded.extend(there),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        for (at, result) in loaded {
+            slots[at] = Some(result.map(|(file, values)| {
+                if let Some(values) = values {
+                    parsed.insert(file.name.clone(), values);
+                }
+                file
+            }));
+        }
+    });
+    // Every file was read by one of the threads above.
+    let files = slots.into_iter().flatten().collect::<Result<Vec<_>, _>>()?;
+    Ok((files, parsed))
 }
 
 /// The file at `path`, named `rel`: its contents (a UTF-8 BOM dropped) and modification
@@ -231,25 +295,6 @@ fn read_file(path: &Path, rel: &str) -> Result<ChartFile, Error> {
         modtime: meta.modified().ok().map(ModTime::File),
     })
 }
-
-/// Parses the charts' values files (on two threads when they are big enough); a file
-/// that does not parse is left out: [`build_chart`] parses it again in its turn, so errors
-/// come exactly as in order.
-fn parse_values_files(files: &[ChartFile]) -> ParsedValues {
-    let values: Vec<&ChartFile> = files.iter().filter(|f| is_values_path(&f.name)).collect();
-    let parsed = split_in_two(
-        &values,
-        |f| f.data.len() as u64,
-        PARALLEL_VALUES_BYTES,
-        |f| yaml::parse_values(&String::from_utf8_lossy(&f.data)).ok(),
-    );
-    (values.iter().zip(parsed))
-        .filter_map(|(f, parsed)| Some((f.name.clone(), parsed?)))
-        .collect()
-}
-
-/// Below this many bytes of values files in all, a second thread costs more than it saves.
-const PARALLEL_VALUES_BYTES: u64 = 32 * 1024;
 
 /// Recursively finds the files to load in lexical order (Go's `filepath.Walk`), following
 /// symlinks. On an error, `out` holds the files found before it.
@@ -462,12 +507,10 @@ fn build_chart(
             "values.yaml" => {
                 chart.values = match parsed.remove(&format!("{prefix}values.yaml")) {
                     Some(values) => values,
-                    None => yaml::parse_values(&String::from_utf8_lossy(&file.data)).map_err(
-                        |source| Error::Yaml {
-                            file: file.name.clone(),
-                            source,
-                        },
-                    )?,
+                    None => yaml::parse_values(&file.text()).map_err(|source| Error::Yaml {
+                        file: file.name.clone(),
+                        source,
+                    })?,
                 };
                 chart.raw_values = Some(file.data);
             }
@@ -552,8 +595,7 @@ pub fn top_chart_name(files: &[ChartFile]) -> Option<String> {
 }
 
 fn parse_yaml_file(file: &ChartFile) -> Result<Value, Error> {
-    let text = String::from_utf8_lossy(&file.data);
-    yaml::parse_document(&text).map_err(|source| Error::Yaml {
+    yaml::parse_document(&file.text()).map_err(|source| Error::Yaml {
         file: file.name.clone(),
         source,
     })

@@ -27,7 +27,7 @@ pub use dependencies::{
     process_dependencies_with_warnings,
 };
 pub use loader::{load_archive, load_chart, load_chart_then, load_dir, load_files, top_chart_name};
-pub use model::{Chart, ChartFile, CrdFile, Dependency, Maintainer, Metadata, ModTime};
+pub use model::{Chart, ChartFile, CrdFile, Dependency, Maintainer, Metadata, ModTime, text_of};
 pub use package::{archive_chart, package_chart};
 pub use vendor::{
     DependencyStatus, Lock, build_dependencies, hash_requirements, list_dependencies,

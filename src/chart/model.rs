@@ -104,7 +104,22 @@ pub struct ChartFile {
     pub modtime: Option<ModTime>,
 }
 
+/// Bytes read as text, as Go converts them to a string for templates and YAML: invalid
+/// UTF-8 becomes U+FFFD. (The strict check first: it is several times faster than the
+/// lossy conversion on valid text, which nearly every chart file is.)
+pub fn text_of(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(data) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(data),
+    }
+}
+
 impl ChartFile {
+    /// The file as text ([`text_of`]).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        text_of(&self.data)
+    }
+
     /// A file without a modification time.
     pub fn new(name: impl Into<String>, data: impl Into<bytes::Bytes>) -> Self {
         ChartFile {

@@ -74,7 +74,7 @@ impl Queue {
             {
                 continue;
             }
-            let text = String::from_utf8_lossy(&job.data);
+            let text = crate::chart::text_of(&job.data);
             let parsed = parse(&job.name, &text, &self.funcs).map(SendTrees);
             let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
             done[i] = Some(parsed);
@@ -120,10 +120,9 @@ impl Preparse {
             done: Mutex::new(done),
             wanted: OnceLock::new(),
         });
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZero::get)
-            .min(MAX_THREADS)
-            .min(queue.jobs.len());
+        // (Not asking `available_parallelism`, which reads cgroup files: the one helper
+        // is worth having on any machine, since the loading goes on meanwhile.)
+        let threads = MAX_THREADS.min(queue.jobs.len());
         let helpers = (0..threads)
             .filter_map(|_| {
                 let queue = Arc::clone(&queue);

@@ -538,12 +538,7 @@ fn collect<'c>(
         if library && !base.starts_with('_') {
             continue;
         }
-        // Go reads template bytes as they are; invalid UTF-8 becomes U+FFFD here. (The
-        // strict check first: it is several times faster than the lossy one on valid text.)
-        let text = match std::str::from_utf8(&t.data) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(&t.data),
-        };
+        let text = t.text();
         out.push(Renderable {
             path: format!("{full_path}/{}", t.name),
             data: &t.data,
