@@ -101,7 +101,7 @@ pub enum EngineFunc {
 
 /// The names a template may call: Go builtins, engine functions and pure functions.
 pub struct FuncTable {
-    map: HashMap<&'static str, FuncRef>,
+    map: HashMap<&'static str, FuncRef, FastHash>,
 }
 
 impl FuncTable {
@@ -110,7 +110,7 @@ impl FuncTable {
     /// override both.
     pub fn new(pure: &HashMap<&'static str, Func>) -> Self {
         use Builtin::*;
-        let mut map: HashMap<&'static str, FuncRef> = [
+        let mut map: HashMap<&'static str, FuncRef, FastHash> = [
             ("and", And),
             ("or", Or),
             ("not", Not),
@@ -438,7 +438,11 @@ impl fmt::Display for Pipe {
 }
 
 /// The result of parsing one text: its trees by name (the text's own name included).
-pub type TreeSet = HashMap<String, Rc<Tree>>;
+pub type TreeSet = HashMap<String, Rc<Tree>, FastHash>;
+
+/// The hasher of the engine's maps keyed by names: templates and functions are looked up
+/// by name all the time (still seeded per process, as names come from charts).
+pub type FastHash = foldhash::fast::RandomState;
 
 /// Parses `text` named `name`; returns the main tree and every defined template.
 /// A defined template that is only whitespace does not replace an existing one, as in Go.
@@ -459,7 +463,7 @@ pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, Parse
         range_depth: 0,
         parse_name: parse_name.clone(),
         text: text.clone(),
-        trees: HashMap::new(),
+        trees: HashMap::default(),
         nodes: Vec::new(),
         cmds: Vec::new(),
         args: Vec::new(),

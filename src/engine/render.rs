@@ -313,7 +313,10 @@ fn render_here(
         }
     };
     drop(sources);
-    let mut set = TreeSet::with_capacity(parsed.iter().map(TreeSet::len).sum());
+    let mut set = TreeSet::with_capacity_and_hasher(
+        parsed.iter().map(TreeSet::len).sum(),
+        Default::default(),
+    );
     for trees in parsed {
         for (name, tree) in trees {
             match set.get(&name) {
