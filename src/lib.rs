@@ -8,11 +8,11 @@
 pub mod action;
 pub mod chart;
 pub mod cli;
-mod detached;
 pub mod engine;
 pub mod kube;
 pub mod release;
 pub mod storage;
+pub mod threads;
 pub mod values;
 
 #[cfg(test)]

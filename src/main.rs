@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    rhelm::threads::tune_allocator();
     // Helm exits 1 on every error, usage errors included; help and version exit 0.
     let cli = match rhelm::cli::args::Cli::try_parse() {
         Ok(cli) => cli,

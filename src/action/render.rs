@@ -149,7 +149,7 @@ pub fn render_chart(
     })?;
     let sorted = sorted?;
     let notes = manifest::collect_notes(&notes, &chart.metadata.name, false, false);
-    crate::detached::drop_detached(values, crate::detached::DATA_STACK);
+    crate::threads::drop_detached(values, crate::threads::DATA_STACK);
     Ok(Rendered {
         documents: sorted.documents,
         hooks: sorted.hooks,

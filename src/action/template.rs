@@ -205,7 +205,7 @@ pub fn render_template(chart: Chart, options: &TemplateOptions) -> Result<Templa
             })
             .collect();
     }
-    crate::detached::drop_detached(rendered.chart, crate::detached::DATA_STACK);
+    crate::threads::drop_detached(rendered.chart, crate::threads::DATA_STACK);
     output
         .manifest
         .extend(rendered.documents.into_iter().map(|d| Block {

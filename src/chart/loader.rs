@@ -217,7 +217,10 @@ fn read_found(
     std::thread::scope(|scope| {
         let helper = std::thread::Builder::new()
             .name("rhelm-values".into())
-            .spawn_scoped(scope, load_values);
+            .spawn_scoped(scope, move || {
+                crate::threads::prepare_worker();
+                load_values()
+            });
         let read = split_in_two(
             &others,
             |_| FILE_OPEN_WORK,
@@ -274,7 +277,11 @@ fn read_file(path: &Path, rel: &str) -> Result<ChartFile, Error> {
     }
     let data = if len < MAP_FILE_SIZE {
         let mut data = Vec::with_capacity(len as usize);
-        file.read_to_end(&mut data).map_err(io_error)?;
+        // Up to the size just read: no extra `read` only to find the end.
+        (&mut file)
+            .take(len)
+            .read_to_end(&mut data)
+            .map_err(io_error)?;
         strip_bom(data).into()
     } else {
         // SAFETY: the map is only read, through the `Bytes` that owns it. Like every

@@ -129,7 +129,10 @@ impl Preparse {
                 std::thread::Builder::new()
                     .name("rhelm-preparse".into())
                     .stack_size(STACK)
-                    .spawn(move || queue.run())
+                    .spawn(move || {
+                        crate::threads::prepare_worker();
+                        queue.run()
+                    })
                     .ok()
             })
             .collect();

@@ -123,6 +123,7 @@ pub fn render_with<T>(
             .name("rhelm-render".into())
             .stack_size(STACK)
             .spawn_scoped(scope, move || {
+                crate::threads::prepare_worker();
                 let rendered = render_here(chart, values, opts, &mut |path, text| {
                     // The receiver lives until this thread is joined.
                     let _ = sender.send((path, text));
@@ -197,7 +198,7 @@ impl Leftovers {
     /// Frees everything on a thread that nobody joins (see [`crate::detached`]).
     fn free_detached(self) {
         // Dropping a deeply nested tree recurses: the parse threads' headroom.
-        crate::detached::drop_detached(self, 512 << 20);
+        crate::threads::drop_detached(self, 512 << 20);
     }
 }
 
