@@ -306,6 +306,18 @@ mod tests {
     }
 
     #[test]
+    fn a_packaged_chart_is_parsed_ahead_as_its_folder_is() {
+        let dir = chart_dir(PLAIN);
+        let chart = crate::chart::load_chart(dir.path()).unwrap();
+        let packaged = crate::chart::package_chart(&chart, dir.path()).unwrap();
+        let (ahead, plain, preparse) = both_ways(&packaged);
+        let text = ahead.unwrap();
+        assert_eq!(Ok(text.clone()), plain);
+        assert!(text.contains("l: from-parent"), "{text}");
+        assert!(preparse.finish(["parent/templates/cm.yaml"]).is_empty());
+    }
+
+    #[test]
     fn an_aliased_subchart_is_parsed_by_the_render_under_its_alias() {
         let dir = chart_dir("- name: sub\n  version: 0.1.0\n  alias: other\n");
         let (ahead, plain, _) = both_ways(dir.path());
