@@ -24,3 +24,10 @@ pub(crate) fn test_kubeconfig() -> PathBuf {
         ),
     }
 }
+
+/// Writes `text` to `dir/name`, creating the folders on the way.
+pub(crate) fn write_file(dir: &std::path::Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}

@@ -208,11 +208,7 @@ mod tests {
     use super::*;
     use crate::action::template::{TemplateOptions, template};
 
-    fn write(dir: &Path, name: &str, text: &str) {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::test_support::write_file as write;
 
     /// A parent chart with a subchart folder `sub` (chart `sub`, required as `requirement`)
     /// whose `define` the parent overrides.

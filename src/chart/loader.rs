@@ -708,11 +708,7 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    fn write(dir: &Path, name: &str, text: &str) {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::test_support::write_file as write;
 
     fn basic_chart(dir: &Path) {
         write(

@@ -354,11 +354,7 @@ mod tests {
         }
     }
 
-    fn write(dir: &Path, name: &str, text: &str) {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::test_support::write_file as write;
 
     fn parent_with_local_dep(root: &Path, constraint: &str) -> PathBuf {
         write(
