@@ -314,6 +314,20 @@ mod tests {
     }
 
     #[test]
+    fn a_template_that_is_not_utf8_renders_the_same_parsed_ahead() {
+        let dir = chart_dir(PLAIN);
+        std::fs::write(
+            dir.path().join("templates/latin1.yaml"),
+            b"kind: ConfigMap\nmetadata:\n  name: caf\xe9\n",
+        )
+        .unwrap();
+        let (ahead, plain, _) = both_ways(dir.path());
+        let text = ahead.unwrap();
+        assert_eq!(Ok(text.clone()), plain);
+        assert!(text.contains("name: caf\u{fffd}\n"), "{text}");
+    }
+
+    #[test]
     fn an_aliased_subchart_is_parsed_by_the_render_under_its_alias() {
         let dir = chart_dir("- name: sub\n  version: 0.1.0\n  alias: other\n");
         let (ahead, plain, _) = both_ways(dir.path());

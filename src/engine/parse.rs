@@ -167,7 +167,7 @@ pub struct Tree {
     /// The name of the file it was parsed from, for error locations.
     pub parse_name: Rc<str>,
     /// The full text it was parsed from.
-    pub text: Rc<str>,
+    pub text: TreeText,
     /// The body.
     pub root: List,
 }
@@ -175,8 +175,9 @@ pub struct Tree {
 impl Tree {
     /// Go's `ErrorContext` location: `PARSENAME:LINE:COL` (COL is a 0-based byte offset).
     pub fn location(&self, pos: usize) -> String {
-        let pos = pos.min(self.text.len());
-        let before = &self.text[..pos];
+        let text = self.text.as_str();
+        let pos = pos.min(text.len());
+        let before = &text[..pos];
         let (line, col) = match before.rfind('\n') {
             Some(nl) => (before.matches('\n').count() + 1, pos - nl - 1),
             None => (1, pos),
@@ -186,7 +187,32 @@ impl Tree {
 
     /// The text of a `Node::Text` of this tree (empty for a range that is not its own).
     pub fn text_at(&self, range: &std::ops::Range<usize>) -> &str {
-        self.text.get(range.clone()).unwrap_or_default()
+        self.text.as_str().get(range.clone()).unwrap_or_default()
+    }
+}
+
+/// The text a tree was parsed from. A chart file's text is the file's own buffer (no
+/// copy: text nodes are ranges of it); any other text is copied once.
+#[derive(Clone)]
+pub struct TreeText(bytes::Bytes);
+
+impl TreeText {
+    /// A copy of `text`.
+    pub fn copied(text: &str) -> Self {
+        TreeText(bytes::Bytes::copy_from_slice(text.as_bytes()))
+    }
+
+    /// `data` itself, if it is UTF-8.
+    pub fn shared(data: &bytes::Bytes) -> Option<Self> {
+        std::str::from_utf8(data).ok()?;
+        Some(TreeText(data.clone()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // SAFETY: both constructors take only UTF-8 (a `&str`, or bytes just checked), and
+        // the bytes of a `Bytes` never change.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
     }
 }
 
@@ -447,9 +473,13 @@ pub type FastHash = foldhash::fast::RandomState;
 /// Parses `text` named `name`; returns the main tree and every defined template.
 /// A defined template that is only whitespace does not replace an existing one, as in Go.
 pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, ParseError> {
-    let lexed = lex_without_lines(name, text);
-    let src = text;
-    let text: Rc<str> = Rc::from(text);
+    parse_text(name, TreeText::copied(text), funcs)
+}
+
+/// [`parse`] of a text that the trees keep as it is (see [`TreeText`]).
+pub fn parse_text(name: &str, text: TreeText, funcs: &FuncTable) -> Result<TreeSet, ParseError> {
+    let src = text.as_str();
+    let lexed = lex_without_lines(name, src);
     let parse_name: Rc<str> = Rc::from(name);
     let mut parser = Parser {
         items: lexed.items,
@@ -472,7 +502,7 @@ pub fn parse(name: &str, text: &str, funcs: &FuncTable) -> Result<TreeSet, Parse
     let tree = Tree {
         name: name.to_string(),
         parse_name,
-        text,
+        text: text.clone(),
         root,
     };
     parser.add(tree)?;
@@ -606,12 +636,13 @@ struct SendTrees(TreeSet);
 // SAFETY: `Rc` is `!Send` only because two threads holding clones of one `Rc` would
 // update its count without synchronisation. A `SendTrees` is only built (in
 // `Work::run`) from the set that `parse` has just returned, and every `Rc` in that set
-// was created by that `parse` call (`text` and `parse_name` in `parse`, the `Rc<Tree>`s
-// in `Parser::add`, `Arg::String` values in `Parser::term`; `Arg::Number` holds only
+// was created by that `parse` call (`parse_name` in `parse_text`, the `Rc<Tree>`s in
+// `Parser::add`, `Arg::String` values in `Parser::term`; `Arg::Number` holds only
 // `Value::Int`/`Value::Float`, see `parse_number`), with all its clones inside the set:
-// the parser's own clones of `text` and `parse_name` are dropped when `parse` returns.
-// `parse` takes no `Rc` in (its inputs are `&str` and the `Sync` `FuncTable`). So moving
-// the set moves every handle to those counts at once, and the sending thread keeps none.
+// the parser's own clone of `parse_name` is dropped when `parse_text` returns. (The
+// trees' `TreeText` is a `Bytes`, which is `Send`.) `parse_text` takes no `Rc` in (its
+// inputs are a `&str`, a `TreeText` and the `Sync` `FuncTable`). So moving the set moves
+// every handle to those counts at once, and the sending thread keeps none.
 unsafe impl Send for SendTrees {}
 
 impl SendTrees {
@@ -643,7 +674,7 @@ struct Parser<'f, 't> {
     vars_base: usize,
     range_depth: usize,
     parse_name: Rc<str>,
-    text: Rc<str>,
+    text: TreeText,
     trees: TreeSet,
     /// Nodes, commands and operands of the lists, pipelines and commands being parsed,
     /// innermost last: each is moved into an exactly sized slice when it is complete, so

@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 
 use bytes::Bytes;
 
-use super::parse::{FuncTable, ParseError, TreeSet, parse};
+use super::parse::{FuncTable, ParseError, TreeSet, TreeText, parse, parse_text};
 use super::render::function_table;
 
 /// Deeply nested actions recurse in the parser: the render thread's headroom.
@@ -74,8 +74,11 @@ impl Queue {
             {
                 continue;
             }
-            let text = crate::chart::text_of(&job.data);
-            let parsed = parse(&job.name, &text, &self.funcs).map(SendTrees);
+            let parsed = match TreeText::shared(&job.data) {
+                Some(text) => parse_text(&job.name, text, &self.funcs),
+                None => parse(&job.name, &crate::chart::text_of(&job.data), &self.funcs),
+            };
+            let parsed = parsed.map(SendTrees);
             let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
             done[i] = Some(parsed);
         }
