@@ -23,6 +23,8 @@ pub struct InstallOptions {
     pub name: String,
     /// `--enable-dns`, `--skip-schema-validation`.
     pub render: RenderFlags,
+    /// The chart's templates parsed ahead by [`super::render::load_chart`], if they were.
+    pub preparse: Option<std::sync::Arc<crate::engine::Preparse>>,
     /// User-supplied values (already merged from -f/--set…).
     pub values: Map<String, Value>,
     /// `--create-namespace`.
@@ -130,7 +132,7 @@ async fn install_unlocked(
             capabilities: cluster_capabilities(&ctx.client, &discovery),
             cluster: Some((&ctx.client, &discovery)),
             flags: options.render,
-            preparse: None,
+            preparse: options.preparse.as_deref(),
         },
     )?;
     notes.extend(

@@ -61,6 +61,8 @@ pub struct UpgradeOptions {
     pub name: String,
     /// `--enable-dns`, `--skip-schema-validation`.
     pub render: RenderFlags,
+    /// The chart's templates parsed ahead by [`super::render::load_chart`], if they were.
+    pub preparse: Option<std::sync::Arc<crate::engine::Preparse>>,
     /// User-supplied values of this command.
     pub values: Map<String, Value>,
     /// How to combine them with the previous release's.
@@ -202,7 +204,7 @@ async fn upgrade_unlocked(
             capabilities: cluster_capabilities(&ctx.client, &discovery),
             cluster: Some((&ctx.client, &discovery)),
             flags: options.render,
-            preparse: None,
+            preparse: options.preparse.as_deref(),
         },
     )?;
     let server_side = options.server_side.resolve(last.apply_method);

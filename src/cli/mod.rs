@@ -244,13 +244,15 @@ async fn run_install(global: &GlobalArgs, a: InstallArgs, printer: Printer) -> R
             .chart
             .as_ref()
             .ok_or_else(|| anyhow!("must either provide a name or specify --generate-name"))?;
-        let chart = load_chart(chart_path)?;
+        let render = render_flags(&a.render);
+        let (chart, preparse) = load_chart_to_render(chart_path, render)?;
         warn_deprecated(&printer, &chart);
         let values = user_values(&a.values)?;
         let ctx = connect(global).await?;
         let options = InstallOptions {
             name: a.name.clone(),
-            render: render_flags(&a.render),
+            render,
+            preparse: preparse.map(std::sync::Arc::new),
             values,
             create_namespace: a.create_namespace,
             dry_run: is_dry_run(&a.apply),
@@ -318,14 +320,16 @@ async fn run_upgrade(global: &GlobalArgs, a: UpgradeArgs, printer: Printer) -> R
         }
     }
     let result = async {
-        let chart = load_chart(&a.chart)?;
+        let render = render_flags(&a.render);
+        let (chart, preparse) = load_chart_to_render(&a.chart, render)?;
         warn_deprecated(&printer, &chart);
         let values = user_values(&a.values)?;
         let values_policy =
             values_policy(a.reset_values, a.reuse_values, a.reset_then_reuse_values);
         let options = UpgradeOptions {
             name: a.name.clone(),
-            render: render_flags(&a.render),
+            render,
+            preparse: preparse.map(std::sync::Arc::new),
             values,
             values_policy,
             dry_run: is_dry_run(&a.apply),
@@ -505,12 +509,14 @@ async fn run_diff(global: &GlobalArgs, command: DiffCommand, printer: Printer) -
     let ctx = connect(global).await?;
     let (report, output) = match command {
         DiffCommand::Upgrade(a) => {
-            let chart = load_chart(&a.chart)?;
+            let render = render_flags(&a.render);
+            let (chart, preparse) = load_chart_to_render(&a.chart, render)?;
             let values_policy =
                 values_policy(a.reset_values, a.reuse_values, a.reset_then_reuse_values);
             let options = UpgradeOptions {
                 name: a.name.clone(),
-                render: render_flags(&a.render),
+                render,
+                preparse: preparse.map(std::sync::Arc::new),
                 values: user_values(&a.values)?,
                 values_policy,
                 dry_run: true,
