@@ -7,6 +7,8 @@
 //! `fail`/`lookup`) → [`render`] (a chart tree to `{path: text}`, as Helm's `Engine.Render`).
 //! [`objects`] holds the struct-like values templates see (`.Chart`, `.Capabilities`,
 //! `.Files`). [`funcs`] is Sprig and Helm's pure functions, [`gofmt`] Go's `fmt`.
+//! [`preparse`] parses a chart's templates on a thread of their own while the chart is
+//! still loading; a render takes those trees only where they are exactly what it would parse.
 //!
 //! Decision: we write our own engine instead of using the `gotmpl` crate (v0.6.1), because
 //! (1) its maps are immutable `Arc<BTreeMap>`, while Sprig's `set`/`unset`/`merge` must
