@@ -4,10 +4,10 @@
 //! A render runs on several threads (loading, parsing ahead, rendering), each with glibc's
 //! per-thread arena. Such an arena grows by `mprotect`, one call each time an allocation
 //! crosses its end (hundreds of calls per render, each taking the address-space lock that
-//! page faults of the other threads need). [`tune_allocator`] and [`prepare_worker`] make
+//! page faults of the other threads need). [`tune_allocator`] and `prepare_worker` make
 //! each worker's arena grow once, up front. And a command's last steps (printing, writing a
 //! release) need not wait while a chart, its values or parsed templates are freed one
-//! small allocation at a time: [`drop_detached`] hands those to a thread of their own.
+//! small allocation at a time: `drop_detached` hands those to a thread of their own.
 
 /// Lets glibc's allocator serve blocks of up to 32 MiB from its arenas and keep freed
 /// memory (a process lives for one command): set once, at start.

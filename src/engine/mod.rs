@@ -4,7 +4,7 @@
 //!
 //! Layers: [`lex`] (tokens) → [`parse`] (AST with spans, functions resolved) → [`exec`]
 //! (walks trees against [`Value`]s, Go builtins and Helm's `include`/`tpl`/`required`/
-//! `fail`/`lookup`) → [`render`] (a chart tree to `{path: text}`, as Helm's `Engine.Render`).
+//! `fail`/`lookup`) → [`render`](mod@render) (a chart tree to `{path: text}`, as Helm's `Engine.Render`).
 //! [`objects`] holds the struct-like values templates see (`.Chart`, `.Capabilities`,
 //! `.Files`). [`funcs`] is Sprig and Helm's pure functions, [`gofmt`] Go's `fmt`.
 //! [`preparse`] parses a chart's templates on a thread of their own while the chart is

@@ -36,7 +36,7 @@ const MAX_INDENT: usize = 100_000;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct YamlError {
     /// The line in the whole input text as go-yaml v2 reports it (for syntax errors its own
-    /// rule, see [`go_yaml_syntax_error`]); 0 when go-yaml names no line.
+    /// rule, see `go_yaml_syntax_error`); 0 when go-yaml names no line.
     pub line: usize,
     /// What went wrong.
     pub message: String,

@@ -117,7 +117,7 @@ thread_local! {
 }
 
 /// Calls `f` with `argv`, telling parameter checks which arguments (by index) are nils
-/// read from data (see [`is_data_nil`]).
+/// read from data (see `is_data_nil`).
 pub fn call_with_data_nils(
     f: Func,
     argv: &[Value],
