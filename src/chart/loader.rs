@@ -32,10 +32,11 @@ pub fn load_chart(path: impl AsRef<Path>) -> Result<Chart, Error> {
     load_chart_then(path, |_| {})
 }
 
-/// [`load_chart`], showing `on_read` every file of the chart (named from the top chart:
-/// `templates/x.yaml`, `charts/sub/templates/y.yaml`) once all are read and before the
-/// values files are parsed, so that the caller can start work on them meanwhile. Not
-/// called when reading fails.
+/// [`load_chart`], showing `on_read` the chart's files (named from the top chart:
+/// `templates/x.yaml`, `charts/sub/templates/y.yaml`) as soon as they are read, while the
+/// values files are still being parsed, so that the caller can start work on the others
+/// meanwhile. For a directory, `on_read` sees every file but the values files (which are
+/// read with their parsing); for an archive, every file. Not called when reading fails.
 pub fn load_chart_then(
     path: impl AsRef<Path>,
     on_read: impl FnOnce(&[ChartFile]),

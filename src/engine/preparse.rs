@@ -1,8 +1,8 @@
 //! Parsing a chart's templates ahead of its render, while the caller still loads the
 //! chart (values files, dependencies, values coalescing).
 //!
-//! Parsing the templates is a good third of a render's work and needs nothing but the
-//! template files and their names, so [`Preparse::start`] begins it on threads of its own
+//! Parsing the templates is a large part of a render's work and needs nothing but the
+//! template files and their names, so [`Preparse::start`] begins it on a thread of its own
 //! as soon as the files are read. A render then takes each template's trees from here,
 //! but only when they are exactly what it would parse itself: same name, same bytes (the
 //! same shared buffer), same function table. Anything else (a subchart renamed by an
@@ -90,9 +90,10 @@ struct SendTrees(TreeSet);
 
 // SAFETY: `Rc` is `!Send` only because two threads holding clones of one `Rc` would
 // update its count without synchronisation. A `SendTrees` is only built (in `Queue::run`)
-// from the set that `parse` has just returned; every `Rc` in it was created by that call
-// with all its clones inside the set (see the same argument for `parse::SendTrees`), and
-// `parse` takes no `Rc` in. The set is then only moved: into the queue, and out of it by
+// from the set that `parse` or `parse_text` has just returned; every `Rc` in it was
+// created by that call with all its clones inside the set (see the same argument for
+// `parse::SendTrees`), and neither takes an `Rc` in (a `TreeText` is a `Bytes`, which is
+// `Send`). The set is then only moved: into the queue, and out of it by
 // `Preparse::finish`, so one thread at a time holds every handle to those counts.
 unsafe impl Send for SendTrees {}
 
@@ -108,7 +109,7 @@ impl Preparse {
     /// Starts parsing `templates` (each a render name, `<chart>/templates/x.yaml`, and the
     /// file's bytes) on a thread of its own, with the function table of a render with
     /// `--enable-dns` as given. Returns at once; with no thread to be had, nothing is
-    /// parsed ahead.
+    /// parsed ahead ([`Preparse::finish`] then parses what is wanted).
     pub fn start(templates: Vec<(String, Bytes)>, enable_dns: bool) -> Preparse {
         let jobs: Vec<Job> = templates
             .into_iter()

@@ -195,7 +195,7 @@ struct Leftovers {
 unsafe impl Send for Leftovers {}
 
 impl Leftovers {
-    /// Frees everything on a thread that nobody joins (see [`crate::detached`]).
+    /// Frees everything on a thread that nobody joins (see [`crate::threads`]).
     fn free_detached(self) {
         // Dropping a deeply nested tree recurses: the parse threads' headroom.
         crate::threads::drop_detached(self, 512 << 20);
