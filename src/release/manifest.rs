@@ -222,16 +222,17 @@ fn push_block(out: &mut String, path: &str, content: &str) {
 /// (`---apiVersion: v1`).
 fn split_at_separators(text: &str) -> Vec<&str> {
     const SEPARATOR: &str = "---";
-    let line_starts =
-        std::iter::once(0).chain(text.match_indices('\n').map(|(newline, _)| newline + 1));
+    // The lines starting with `---`: the first line, and every line after a `\n---` (one
+    // search for that, rather than a look at every line). Matches cannot overlap: the
+    // next one starts at the newline ending this separator's line at the earliest.
+    let separator_lines = (text.starts_with(SEPARATOR).then_some(0))
+        .into_iter()
+        .chain(memchr::memmem::find_iter(text.as_bytes(), b"\n---").map(|newline| newline + 1));
     let mut pieces = Vec::new();
     let mut piece_start = 0;
-    for line_start in line_starts {
-        // A separator never holds a newline, so the next line starts after it.
-        if text[line_start..].starts_with(SEPARATOR) {
-            pieces.push(&text[piece_start..line_start]);
-            piece_start = line_start + SEPARATOR.len();
-        }
+    for line_start in separator_lines {
+        pieces.push(&text[piece_start..line_start]);
+        piece_start = line_start + SEPARATOR.len();
     }
     pieces.push(&text[piece_start..]);
     pieces
