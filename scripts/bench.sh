@@ -61,11 +61,19 @@ measure() {
         walls+=($(((end - start) / 1000)))
         rsss+=("$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time")")
     done
-    local wall rss
-    wall=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    rss=$(printf '%s\n' "${rsss[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1024}')
-    printf '%-48s %8s ms  %8s MiB   (wall ms per round: %s)\n' "$label" "$wall" "$rss" "${walls[*]}"
+    local wall
+    wall=$(median 1 %d "${walls[@]}")
+    printf '%-48s %8s ms  %8s MiB   (wall ms per round: %s)\n' "$label" "$wall" \
+        "$(median 1024 %.1f "${rsss[@]}")" "${walls[*]}"
     LAST_WALL=$wall
+}
+
+# median SCALE FORMAT VALUES...: the median of VALUES divided by SCALE, printed with FORMAT.
+median() {
+    local scale="$1" format="$2"
+    shift 2
+    printf '%s\n' "$@" | sort -n |
+        awk -v s="$scale" -v f="$format" '{a[NR]=$1} END {printf f, a[int((NR+1)/2)]/s}'
 }
 
 # measure_render LABEL CMD...: as measure, for a command that changes nothing (a render): each
@@ -86,10 +94,8 @@ measure_render() {
         /usr/bin/time -v -o "$WORK/time" "$@" >/dev/null 2>&1 || true
         rsss+=("$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time")")
     done
-    local wall rss
-    wall=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/10}')
-    rss=$(printf '%s\n' "${rsss[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1024}')
-    printf '%-48s %8s ms  %8s MiB   (wall 0.1 ms per round: %s)\n' "$label" "$wall" "$rss" "${walls[*]}"
+    printf '%-48s %8s ms  %8s MiB   (wall 0.1 ms per round: %s)\n' "$label" \
+        "$(median 10 %.1f "${walls[@]}")" "$(median 1024 %.1f "${rsss[@]}")" "${walls[*]}"
 }
 
 echo "rhelm $("$RHELM" version 2>/dev/null | head -n 1)   rounds=$ROUNDS   $(date -u +%FT%TZ)"
