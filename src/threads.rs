@@ -7,7 +7,7 @@
 //! page faults of the other threads need). [`tune_allocator`] and `prepare_worker` make
 //! each worker's arena grow once, up front. And a command's last steps (printing, writing a
 //! release) need not wait while a chart, its values or parsed templates are freed one
-//! small allocation at a time: `drop_detached` hands those to a thread of their own.
+//! small allocation at a time: `drop_detached` hands those to a thread that does only that.
 
 /// Lets glibc's allocator serve blocks of up to 32 MiB from its arenas and keep freed
 /// memory (a process lives for one command): set once, at start.
@@ -33,18 +33,48 @@ pub(crate) fn prepare_worker() {
     )));
 }
 
-/// Drops `value` on a new thread that nobody joins and that runs only when no other
-/// thread wants a core, with a stack of `stack` bytes (deeply nested structures recurse
-/// while dropping); drops it here if no thread can be had.
-pub(crate) fn drop_detached<T: Send + 'static>(value: T, stack: usize) {
-    // On failure `spawn` drops the closure, and with it `value`, right here.
-    let _ = std::thread::Builder::new()
-        .name("rhelm-free".into())
-        .stack_size(stack)
-        .spawn(move || {
-            run_when_idle();
-            drop(value)
-        });
+/// Drops `value` on the process's one dropping thread, which runs only when no other
+/// thread wants a core (it is started on first use); drops it here if no thread can be had.
+///
+/// One thread, never detached, on purpose: a thread per value, detached when its handle
+/// was dropped, crashed rhelm once in the test suite (glibc's `pthread_detach` reads the
+/// thread's descriptor after marking it detached, and a thread exiting at that moment
+/// unmaps its big stack first: a use after free in glibc).
+pub(crate) fn drop_detached<T: Send + 'static>(value: T) {
+    match dropper() {
+        // A send fails only if the thread is gone; the value then comes back, dropped here.
+        Some(sender) => drop(sender.send(Box::new(value))),
+        None => drop(value),
+    }
+}
+
+/// What the dropping thread receives: anything it may drop.
+type Garbage = Box<dyn Send>;
+
+/// The dropping thread's queue, once started; its handle is kept in a static (never
+/// dropped, so never detached).
+fn dropper() -> Option<&'static std::sync::mpsc::Sender<Garbage>> {
+    // Dropping a deeply nested template tree recurses: the parse threads' headroom.
+    const STACK: usize = 512 << 20;
+    static DROPPER: std::sync::OnceLock<
+        Option<(
+            std::sync::mpsc::Sender<Garbage>,
+            std::thread::JoinHandle<()>,
+        )>,
+    > = std::sync::OnceLock::new();
+    let dropper = DROPPER.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel::<Garbage>();
+        let thread = std::thread::Builder::new()
+            .name("rhelm-free".into())
+            .stack_size(STACK)
+            .spawn(move || {
+                run_when_idle();
+                receiver.into_iter().for_each(drop);
+            })
+            .ok()?;
+        Some((sender, thread))
+    });
+    dropper.as_ref().map(|(sender, _)| sender)
 }
 
 /// Puts the calling thread in the idle scheduling class: freeing competed with the
@@ -62,5 +92,25 @@ fn run_when_idle() {
     }
 }
 
-/// Stack for dropping charts and values: YAML nests at most a few hundred levels.
-pub(crate) const DATA_STACK: usize = 8 << 20;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_handed_over_are_dropped_on_the_dropping_thread() {
+        struct Reporter(std::sync::mpsc::Sender<Option<String>>);
+        impl Drop for Reporter {
+            fn drop(&mut self) {
+                let name = std::thread::current().name().map(str::to_string);
+                self.0.send(name).unwrap();
+            }
+        }
+        let (sender, receiver) = std::sync::mpsc::channel();
+        drop_detached(Reporter(sender.clone()));
+        drop_detached(Reporter(sender));
+        for _ in 0..2 {
+            let dropped_on = receiver.recv_timeout(std::time::Duration::from_secs(30));
+            assert_eq!(dropped_on.unwrap().as_deref(), Some("rhelm-free"));
+        }
+    }
+}

@@ -77,27 +77,12 @@ pub fn load_chart(
         // Named as a render names them when each subchart's folder bears its name (the
         // usual case); the render parses any other template itself.
         let templates = (files.iter())
-            .filter(|f| is_template_path(&f.name))
+            .filter(|f| crate::chart::path_in_own_chart(&f.name).starts_with("templates/"))
             .map(|f| (format!("{root}/{}", f.name), f.data.clone()))
             .collect();
         preparse = Some(Preparse::start(templates, flags.enable_dns));
     })?;
     Ok((chart, preparse))
-}
-
-/// Whether `rel` (from the top chart) is in the `templates/` folder of the top chart or of
-/// a subchart folder.
-fn is_template_path(rel: &str) -> bool {
-    let mut rest = rel;
-    loop {
-        if rest.starts_with("templates/") {
-            return true;
-        }
-        let Some((_, inner)) = rest.strip_prefix("charts/").and_then(|r| r.split_once('/')) else {
-            return false;
-        };
-        rest = inner;
-    }
 }
 
 /// Refuses a chart whose declared dependencies are missing from `charts/` (Helm's
@@ -149,7 +134,7 @@ pub fn render_chart(
     })?;
     let sorted = sorted?;
     let notes = manifest::collect_notes(&notes, &chart.metadata.name, false, false);
-    crate::threads::drop_detached(values, crate::threads::DATA_STACK);
+    crate::threads::drop_detached(values);
     Ok(Rendered {
         documents: sorted.documents,
         hooks: sorted.hooks,

@@ -14,6 +14,7 @@ use super::render::{HELM_VERSION, RenderFlags, RenderRequest, render_chart};
 use crate::chart::Chart;
 use crate::engine::{Capabilities, Preparse, ReleaseInfo};
 use crate::release::HookEvent;
+use crate::release::manifest::framed;
 
 /// The Kubernetes version `template` assumes without `--kube-version`.
 pub const DEFAULT_KUBE_VERSION: &str = "v1.34.0";
@@ -134,19 +135,15 @@ impl TemplateOutput {
 }
 
 fn write_block(out: &mut impl std::io::Write, block: &Block) -> std::io::Result<()> {
-    out.write_all(b"---\n# Source: ")?;
-    out.write_all(block.path.as_bytes())?;
-    out.write_all(b"\n")?;
-    out.write_all(block.content.as_bytes())?;
-    out.write_all(b"\n")
+    framed(&block.path, &block.content)
+        .iter()
+        .try_for_each(|piece| out.write_all(piece.as_bytes()))
 }
 
 fn push_block(out: &mut String, block: &Block) {
-    out.push_str("---\n# Source: ");
-    out.push_str(&block.path);
-    out.push('\n');
-    out.push_str(&block.content);
-    out.push('\n');
+    framed(&block.path, &block.content)
+        .iter()
+        .for_each(|piece| out.push_str(piece));
 }
 
 /// Renders `chart` and returns the text `helm template` prints (after `--show-only`).
@@ -205,7 +202,7 @@ pub fn render_template(chart: Chart, options: &TemplateOptions) -> Result<Templa
             })
             .collect();
     }
-    crate::threads::drop_detached(rendered.chart, crate::threads::DATA_STACK);
+    crate::threads::drop_detached(rendered.chart);
     output
         .manifest
         .extend(rendered.documents.into_iter().map(|d| Block {

@@ -98,85 +98,40 @@ struct Found {
     path: PathBuf,
 }
 
-/// Below this much work (files by [`FILE_OPEN_WORK`]), a second reading thread costs
-/// more than it saves.
-const PARALLEL_LOAD_WORK: u64 = 256 * 1024;
+/// Below this many files to read, a second reading thread costs more than it saves.
+const PARALLEL_READ_FILES: usize = 64;
 /// Files at least this big are mapped rather than read: no copy, no fresh pages, and
 /// nothing at all for the parts never looked at (most charts' CRDs, READMEs).
 const MAP_FILE_SIZE: u64 = 64 * 1024;
-/// What opening and reading a file costs, in bytes of copying (mapped files cost about as
-/// much, and most others are small).
-const FILE_OPEN_WORK: u64 = 4096;
 
 /// Values files parsed while loading, by path from the top chart; successes only.
 type ParsedValues = HashMap<String, Map<String, Value>>;
 
 /// Whether `rel` is the `values.yaml` of the top chart or of a subchart folder in it.
 fn is_values_path(rel: &str) -> bool {
-    let mut rest = rel;
-    loop {
-        if rest == "values.yaml" {
-            return true;
-        }
-        let Some((sub, inner)) = rest.strip_prefix("charts/").and_then(|r| r.split_once('/'))
-        else {
-            return false;
-        };
-        if sub.is_empty() {
-            return false;
-        }
-        rest = inner;
-    }
+    path_in_own_chart(rel) == "values.yaml"
 }
 
-/// Runs `job` over `items`, split over two threads by estimated `work` when the total
-/// reaches `parallel_from` (biggest first into the lighter bin), and returns the results
-/// in the order of `items`.
-fn split_in_two<T: Sync, R: Send>(
-    items: &[T],
-    work: impl Fn(&T) -> u64,
-    parallel_from: u64,
-    job: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let works: Vec<u64> = items.iter().map(work).collect();
-    if works.iter().sum::<u64>() < parallel_from {
-        return items.iter().map(job).collect();
+/// `rel` (a path from the top chart) from the chart folder that holds it: every leading
+/// `charts/<sub>/` taken off (`charts/a/charts/b/templates/x.yaml` → `templates/x.yaml`).
+pub fn path_in_own_chart(rel: &str) -> &str {
+    let mut rest = rel;
+    while let Some((sub, inner)) = rest.strip_prefix("charts/").and_then(|r| r.split_once('/'))
+        && !sub.is_empty()
+    {
+        rest = inner;
     }
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(works[i]));
-    let (mut mine, mut theirs) = ((Vec::new(), 0), (Vec::new(), 0));
-    for i in order {
-        let bin = if mine.1 <= theirs.1 {
-            &mut mine
-        } else {
-            &mut theirs
-        };
-        bin.0.push(i);
-        bin.1 += works[i];
+    rest
+}
+
+/// Runs `job` on the items that `next` hands out, one at a time, until none is left, and
+/// returns the results: threads sharing one `next` share the items.
+fn take_each<T, R>(items: &[T], next: &AtomicUsize, job: impl Fn(&T) -> R) -> Vec<R> {
+    let mut done = Vec::new();
+    while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+        done.push(job(item));
     }
-    let run = |indices: &[usize]| -> Vec<(usize, R)> {
-        indices.iter().map(|&i| (i, job(&items[i]))).collect()
-    };
-    let (here, there) = std::thread::scope(|scope| {
-        let other = std::thread::Builder::new()
-            .name("rhelm-load".into())
-            .spawn_scoped(scope, || run(&theirs.0));
-        let here = run(&mine.0);
-        let there = match other {
-            Ok(handle) => match handle.join() {
-                Ok(there) => there,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            Err(_) => run(&theirs.0),
-        };
-        (here, there)
-    });
-    let mut results: Vec<Option<R>> = items.iter().map(|_| None).collect();
-    for (i, result) in here.into_iter().chain(there) {
-        results[i] = Some(result);
-    }
-    // Every index went to exactly one of the two bins.
-    results.into_iter().flatten().collect()
+    done
 }
 
 /// A found file and its place among them.
@@ -198,54 +153,57 @@ fn read_found(
         .iter()
         .enumerate()
         .partition(|(_, f)| is_values_path(&f.rel));
-    let next_values = AtomicUsize::new(0);
+    let (next_value, next_other) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let load_values = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next_values.fetch_add(1, Ordering::Relaxed);
-            let Some(&(at, f)) = values.get(i) else {
-                return done;
-            };
+        take_each(&values, &next_value, |&(at, f)| {
             let loaded = read_file(&f.path, &f.rel).map(|file| {
                 let parsed = yaml::parse_values(&file.text()).ok();
                 (file, parsed)
             });
-            done.push((at, loaded));
-        }
+            (at, loaded)
+        })
+    };
+    let read_others = || {
+        take_each(&others, &next_other, |&(at, f)| {
+            (at, read_file(&f.path, &f.rel))
+        })
     };
     let mut slots: Vec<Option<Result<ChartFile, Error>>> = found.iter().map(|_| None).collect();
     let mut parsed = ParsedValues::new();
     std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new()
+        let values_helper = std::thread::Builder::new()
             .name("rhelm-values".into())
             .spawn_scoped(scope, move || {
                 crate::threads::prepare_worker();
                 load_values()
             });
-        let read = split_in_two(
-            &others,
-            |_| FILE_OPEN_WORK,
-            PARALLEL_LOAD_WORK,
-            |(_, f)| read_file(&f.path, &f.rel),
-        );
-        if walked && read.iter().all(Result::is_ok) {
-            let files: Vec<ChartFile> = read.into_iter().flatten().collect();
+        let reader = (others.len() >= PARALLEL_READ_FILES).then(|| {
+            std::thread::Builder::new()
+                .name("rhelm-load".into())
+                .spawn_scoped(scope, read_others)
+        });
+        let mut read = read_others();
+        // A helper that could not start left its files to this thread.
+        if let Some(Ok(handle)) = reader {
+            read.extend(join(handle));
+        }
+        read.sort_unstable_by_key(|&(at, _)| at);
+        if walked && read.iter().all(|(_, file)| file.is_ok()) {
+            let (at, files): (Vec<usize>, Vec<ChartFile>) = (read.into_iter())
+                .filter_map(|(at, file)| Some((at, file.ok()?)))
+                .unzip();
             on_read(&files);
-            for ((at, _), file) in others.iter().zip(files) {
-                slots[*at] = Some(Ok(file));
+            for (at, file) in at.into_iter().zip(files) {
+                slots[at] = Some(Ok(file));
             }
         } else {
-            for ((at, _), file) in others.iter().zip(read) {
-                slots[*at] = Some(file);
+            for (at, file) in read {
+                slots[at] = Some(file);
             }
         }
         let mut loaded = load_values();
-        // Without a helper, this thread took every values file.
-        if let Ok(handle) = helper {
-            match handle.join() {
-                Ok(there) => loaded.extend(there),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
+        if let Ok(handle) = values_helper {
+            loaded.extend(join(handle));
         }
         for (at, result) in loaded {
             slots[at] = Some(result.map(|(file, values)| {
@@ -259,6 +217,14 @@ fn read_found(
     // Every file was read by one of the threads above.
     let files = slots.into_iter().flatten().collect::<Result<Vec<_>, _>>()?;
     Ok((files, parsed))
+}
+
+/// The result of a scoped helper thread (its panic goes on here).
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    match handle.join() {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// The file at `path`, named `rel`: its contents (a UTF-8 BOM dropped) and modification

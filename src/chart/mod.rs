@@ -26,7 +26,10 @@ pub use dependencies::{
     check_dependencies, missing_dependencies, process_dependencies,
     process_dependencies_with_warnings,
 };
-pub use loader::{load_archive, load_chart, load_chart_then, load_dir, load_files, top_chart_name};
+pub use loader::{
+    load_archive, load_chart, load_chart_then, load_dir, load_files, path_in_own_chart,
+    top_chart_name,
+};
 pub use model::{Chart, ChartFile, CrdFile, Dependency, Maintainer, Metadata, ModTime, text_of};
 pub use package::{archive_chart, package_chart};
 pub use vendor::{

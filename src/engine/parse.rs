@@ -621,7 +621,7 @@ impl Work<'_, '_> {
             if i > self.failed_at.load(Ordering::Relaxed) {
                 return out;
             }
-            let parsed = parse(s.name, s.text, self.funcs).map(SendTrees);
+            let parsed = SendTrees::parse_text(s.name, TreeText::copied(s.text), self.funcs);
             if parsed.is_err() {
                 self.failed_at.fetch_min(i, Ordering::Relaxed);
             }
@@ -630,23 +630,36 @@ impl Work<'_, '_> {
     }
 }
 
-/// A tree set fresh from [`parse`], on its way from a parse thread to the caller.
-struct SendTrees(TreeSet);
+/// A tree set fresh from [`parse_text`], on its way from the thread that parsed it to
+/// another ([`parse_all`]'s helpers, `preparse`'s thread). Only [`SendTrees::parse_text`]
+/// builds one.
+pub(super) struct SendTrees(TreeSet);
 
 // SAFETY: `Rc` is `!Send` only because two threads holding clones of one `Rc` would
 // update its count without synchronisation. A `SendTrees` is only built (in
-// `Work::run`) from the set that `parse` has just returned, and every `Rc` in that set
-// was created by that `parse` call (`parse_name` in `parse_text`, the `Rc<Tree>`s in
-// `Parser::add`, `Arg::String` values in `Parser::term`; `Arg::Number` holds only
-// `Value::Int`/`Value::Float`, see `parse_number`), with all its clones inside the set:
-// the parser's own clone of `parse_name` is dropped when `parse_text` returns. (The
-// trees' `TreeText` is a `Bytes`, which is `Send`.) `parse_text` takes no `Rc` in (its
-// inputs are a `&str`, a `TreeText` and the `Sync` `FuncTable`). So moving the set moves
-// every handle to those counts at once, and the sending thread keeps none.
+// `SendTrees::parse_text`) from the set that `parse_text` has just returned, and every
+// `Rc` in that set was created by that call (`parse_name` in `parse_text`, the
+// `Rc<Tree>`s in `Parser::add`, `Arg::String` values in `Parser::term`; `Arg::Number`
+// holds only `Value::Int`/`Value::Float`, see `parse_number`), with all its clones inside
+// the set: the parser's own clone of `parse_name` is dropped when `parse_text` returns.
+// (The trees' `TreeText` is a `Bytes`, which is `Send`.) `parse_text` takes no `Rc` in
+// (its inputs are a `&str`, a `TreeText` and the `Sync` `FuncTable`). A `SendTrees` is
+// then only moved, never cloned, so moving it moves every handle to those counts at once,
+// and the thread that parsed keeps none.
 unsafe impl Send for SendTrees {}
 
 impl SendTrees {
-    fn into_inner(self) -> TreeSet {
+    /// [`parse_text`], for trees to be used on another thread.
+    pub(super) fn parse_text(
+        name: &str,
+        text: TreeText,
+        funcs: &FuncTable,
+    ) -> Result<Self, ParseError> {
+        parse_text(name, text, funcs).map(SendTrees)
+    }
+
+    /// The trees, on the thread that uses them.
+    pub(super) fn into_inner(self) -> TreeSet {
         self.0
     }
 }

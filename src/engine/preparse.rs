@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 
 use bytes::Bytes;
 
-use super::parse::{FuncTable, ParseError, TreeSet, TreeText, parse, parse_text};
+use super::parse::{FuncTable, ParseError, SendTrees, TreeSet, TreeText};
 use super::render::function_table;
 
 /// Deeply nested actions recurse in the parser: the render thread's headroom.
@@ -74,34 +74,37 @@ impl Queue {
             {
                 continue;
             }
-            let parsed = match TreeText::shared(&job.data) {
-                Some(text) => parse_text(&job.name, text, &self.funcs),
-                None => parse(&job.name, &crate::chart::text_of(&job.data), &self.funcs),
-            };
-            let parsed = parsed.map(SendTrees);
+            let text = TreeText::shared(&job.data)
+                .unwrap_or_else(|| TreeText::copied(&crate::chart::text_of(&job.data)));
+            let parsed = SendTrees::parse_text(&job.name, text, &self.funcs);
             let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
             done[i] = Some(parsed);
         }
     }
 }
 
-/// A tree set fresh from [`parse`], kept for the render thread.
-struct SendTrees(TreeSet);
-
-// SAFETY: `Rc` is `!Send` only because two threads holding clones of one `Rc` would
-// update its count without synchronisation. A `SendTrees` is only built (in `Queue::run`)
-// from the set that `parse` or `parse_text` has just returned; every `Rc` in it was
-// created by that call with all its clones inside the set (see the same argument for
-// `parse::SendTrees`), and neither takes an `Rc` in (a `TreeText` is a `Bytes`, which is
-// `Send`). The set is then only moved: into the queue, and out of it by
-// `Preparse::finish`, so one thread at a time holds every handle to those counts.
-unsafe impl Send for SendTrees {}
+impl Drop for Preparse {
+    /// A render that never came (an earlier error): no job is started any more, and the
+    /// helper is waited for (one template's parse at most). Dropping its handle instead
+    /// would detach it, which glibc can get wrong for a thread exiting at that moment.
+    fn drop(&mut self) {
+        let _ = self.queue.wanted.set(HashSet::new());
+        let helpers = std::mem::take(
+            self.helpers
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for helper in helpers {
+            let _ = helper.join();
+        }
+    }
+}
 
 /// The result of a parse ahead for one template, as [`Preparse::finish`] hands it over.
 pub struct Ready {
     /// The bytes that were parsed (compare with `Bytes::as_ptr` and `len`).
     pub data: Bytes,
-    /// The trees, or the parse error, exactly as [`parse`] gave them.
+    /// The trees, or the parse error, exactly as [`super::parse::parse`] gave them.
     pub parsed: Result<TreeSet, ParseError>,
 }
 
@@ -179,11 +182,32 @@ impl Preparse {
                     job.name.clone(),
                     Ready {
                         data: job.data.clone(),
-                        parsed: parsed.map(|trees| trees.0),
+                        parsed: parsed.map(SendTrees::into_inner),
                     },
                 );
             }
         }
         ready
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parse_ahead_dropped_unused_stops_and_waits_for_its_helper() {
+        let text =
+            "{{ range .Values.items }}{{ include \"x\" . | nindent 4 }}{{ end }}\n".repeat(200);
+        let templates = (0..2000)
+            .map(|i| (format!("c/templates/t{i}.yaml"), Bytes::from(text.clone())))
+            .collect();
+        let preparse = Preparse::start(templates, false);
+        let queue = Arc::clone(&preparse.queue);
+        drop(preparse);
+        // The helper's own handle on the queue is gone: it ended before the drop returned.
+        assert_eq!(Arc::strong_count(&queue), 1);
+        let done = queue.done.lock().unwrap();
+        assert!(done.iter().filter(|d| d.is_some()).count() < 2000);
     }
 }

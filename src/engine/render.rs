@@ -183,7 +183,7 @@ struct Leftovers {
 // count without synchronisation; so this is sound if every clone of every `Rc` reachable
 // from a `Leftovers` is inside it. The only `Leftovers` is built at the end of
 // `render_here`, from the trees it parsed or took from a `Preparse` (which keeps no handle
-// to them: see `preparse::SendTrees`) and the top-level values of its templates, after
+// to them: see `parse::SendTrees`) and the top-level values of its templates, after
 // it dropped every other holder of those `Rc`s: the `Env` (its `State`s, variables,
 // `tpl` trees, and clones of trees) and `Shared`; the rest of `render_here`'s locals hold
 // no `Rc` (functions are `fn` pointers). Values built while executing (including clones
@@ -195,10 +195,9 @@ struct Leftovers {
 unsafe impl Send for Leftovers {}
 
 impl Leftovers {
-    /// Frees everything on a thread that nobody joins (see [`crate::threads`]).
+    /// Frees everything on the dropping thread (see [`crate::threads`]).
     fn free_detached(self) {
-        // Dropping a deeply nested tree recurses: the parse threads' headroom.
-        crate::threads::drop_detached(self, 512 << 20);
+        crate::threads::drop_detached(self);
     }
 }
 
@@ -251,13 +250,6 @@ fn render_here(
         db.cmp(&da).then_with(|| b.path.cmp(&a.path))
     });
 
-    let sources: Vec<Source> = templates
-        .iter()
-        .map(|t| Source {
-            name: &t.path,
-            text: &t.text,
-        })
-        .collect();
     // Converting the values and copying the charts' files take a while: this thread
     // does them while other threads start parsing.
     let fill_tops = || {
@@ -292,7 +284,16 @@ fn render_here(
     };
     let mut unused = Vec::new();
     let parsed = match opts.preparse.filter(|p| p.enable_dns() == opts.enable_dns) {
-        None => parse_all(&sources, &table, fill_tops).map_err(parse_error)?,
+        None => {
+            let sources: Vec<Source> = templates
+                .iter()
+                .map(|t| Source {
+                    name: &t.path,
+                    text: &t.text,
+                })
+                .collect();
+            parse_all(&sources, &table, fill_tops).map_err(parse_error)?
+        }
         Some(preparse) => {
             fill_tops();
             let mut ready = preparse.finish(templates.iter().map(|t| t.path.as_str()));
@@ -313,7 +314,6 @@ fn render_here(
             parsed
         }
     };
-    drop(sources);
     let mut set = TreeSet::with_capacity_and_hasher(
         parsed.iter().map(TreeSet::len).sum(),
         Default::default(),

@@ -207,12 +207,16 @@ pub fn frame_documents(documents: &[Document]) -> String {
     out
 }
 
+/// A document framed as in Helm's manifest string and `helm template`'s output:
+/// `---\n# Source: <path>\n<content>\n`, in pieces.
+pub fn framed<'a>(path: &'a str, content: &'a str) -> [&'a str; 5] {
+    ["---\n# Source: ", path, "\n", content, "\n"]
+}
+
 fn push_block(out: &mut String, path: &str, content: &str) {
-    out.push_str("---\n# Source: ");
-    out.push_str(path);
-    out.push('\n');
-    out.push_str(content);
-    out.push('\n');
+    framed(path, content)
+        .iter()
+        .for_each(|piece| out.push_str(piece));
 }
 
 /// Splits at each `---` that starts a line (Helm's `(?m)^---`). Helm 4.3 leaves the
